@@ -1,0 +1,33 @@
+"""The one registry of Kafka topic names and the event model each carries."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+from mdc_contracts.datasets import DatasetProcessingFailed, DatasetVersionCreated
+from mdc_contracts.lineage import RunEvent
+from mdc_contracts.orchestration import RunRequested
+from mdc_contracts.sources import SourceChanged, SourceChecked, SourceDefined
+
+
+class Topic(StrEnum):
+    SOURCE_DEFINITIONS = "mdc.source.definitions.v1"
+    SOURCE_CHECKS = "mdc.source.checks.v1"
+    SOURCE_CHANGES = "mdc.source.changes.v1"
+    DATASET_VERSIONS = "mdc.dataset.versions.v1"
+    DATASET_FAILURES = "mdc.dataset.failures.v1"
+    LINEAGE = "mdc.lineage.openlineage.v1"
+    RUN_REQUESTS = "mdc.orchestration.run-requests.v1"
+
+
+TOPIC_MODELS: dict[Topic, type[BaseModel]] = {
+    Topic.SOURCE_DEFINITIONS: SourceDefined,
+    Topic.SOURCE_CHECKS: SourceChecked,
+    Topic.SOURCE_CHANGES: SourceChanged,
+    Topic.DATASET_VERSIONS: DatasetVersionCreated,
+    Topic.DATASET_FAILURES: DatasetProcessingFailed,
+    Topic.LINEAGE: RunEvent,
+    Topic.RUN_REQUESTS: RunRequested,
+}
