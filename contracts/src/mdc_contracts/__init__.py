@@ -7,6 +7,7 @@ from mdc_contracts.datasets import (
     ProcessingStage,
     StatType,
 )
+from mdc_contracts.dead_letters import DeadLetter
 from mdc_contracts.envelope import Envelope, deterministic_id, utc_now
 from mdc_contracts.lineage import RunEvent, RunState
 from mdc_contracts.orchestration import RunRequested
@@ -27,6 +28,7 @@ __all__ = [
     "ColumnProfile",
     "DatasetProcessingFailed",
     "DatasetVersionCreated",
+    "DeadLetter",
     "Envelope",
     "FailureReason",
     "ProcessingStage",

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+from mdc_contracts.dead_letters import DeadLetter
 from mdc_contracts.datasets import DatasetProcessingFailed, DatasetVersionCreated
 from mdc_contracts.lineage import RunEvent
 from mdc_contracts.orchestration import RunRequested
@@ -20,6 +21,7 @@ class Topic(StrEnum):
     DATASET_FAILURES = "mdc.dataset.failures.v1"
     LINEAGE = "mdc.lineage.openlineage.v1"
     RUN_REQUESTS = "mdc.orchestration.run-requests.v1"
+    DEAD_LETTERS = "mdc.dead-letters.v1"
 
 
 TOPIC_MODELS: dict[Topic, type[BaseModel]] = {
@@ -30,4 +32,5 @@ TOPIC_MODELS: dict[Topic, type[BaseModel]] = {
     Topic.DATASET_FAILURES: DatasetProcessingFailed,
     Topic.LINEAGE: RunEvent,
     Topic.RUN_REQUESTS: RunRequested,
+    Topic.DEAD_LETTERS: DeadLetter,
 }

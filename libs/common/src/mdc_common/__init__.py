@@ -1,0 +1,1 @@
+"""What MDC services share: settings, broker, storage, database, logging, metrics, health."""

@@ -1,0 +1,1 @@
+"""MDC change-detector service."""

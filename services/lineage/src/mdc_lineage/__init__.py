@@ -1,0 +1,1 @@
+"""MDC lineage service."""

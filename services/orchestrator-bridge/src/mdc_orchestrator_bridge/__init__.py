@@ -1,0 +1,1 @@
+"""MDC orchestrator-bridge service."""
