@@ -1,0 +1,44 @@
+# MDC: local platform without Docker. `make up` installs what is missing and starts everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION ?= 0.9.30
+# uv from PATH, else where `pip install --user` puts it.
+UV ?= $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+SERVICE ?=
+LINES ?= 50
+MDC_ARGS ?=
+
+.PHONY: help install uv up down status logs test
+
+help:
+	@echo "make install            workspace venv (uv sync) + Airflow's own venv + Prometheus"
+	@echo "make up [MDC_ARGS=...]  start the platform (e.g. MDC_ARGS='--no-airflow --no-demo')"
+	@echo "make down               stop everything the platform started"
+	@echo "make status             what runs, and whether its port answers"
+	@echo "make logs SERVICE=name  last LINES lines of a component's log"
+	@echo "make test               the test suite"
+
+uv:
+	@test -x "$(UV)" || python3 -m pip install --user uv==$(UV_VERSION)
+
+install: uv
+	@if [ -f uv.lock ]; then $(UV) sync --all-packages --frozen; else $(UV) sync --all-packages; fi
+	$(UV) run --no-sync mdc install
+
+up: install
+	$(UV) run --no-sync mdc up $(MDC_ARGS)
+
+down:
+	$(UV) run --no-sync mdc down
+
+status:
+	$(UV) run --no-sync mdc status
+
+logs:
+	@if [ -z "$(SERVICE)" ]; then echo "usage: make logs SERVICE=catalog [LINES=100]"; exit 2; fi
+	$(UV) run --no-sync mdc logs $(SERVICE) -n $(LINES)
+
+# The lead extends this target.
+test: install
+	$(UV) run --no-sync pytest

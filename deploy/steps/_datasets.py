@@ -1,0 +1,87 @@
+"""Read and write datasets from step scripts: source datasets via the catalog, derived ones by name.
+
+Source datasets (registered in the catalog) are read from the Parquet of their latest version,
+found with `GET $MDC_CATALOG_URL/datasets?name=<name>`. Datasets written by steps live at
+`s3://<curated bucket>/derived/<name>.parquet`. Connection details come from the MDC_* environment
+Airflow passes to every task. (To be replaced by a lineage-emitting wrapper library.)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+
+import httpx
+import polars as pl
+
+CATALOG_TIMEOUT_SECONDS = 10.0
+_DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+class DatasetUnavailable(RuntimeError):
+    """A dataset a step needs cannot be located or read."""
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None or value == "":
+        raise DatasetUnavailable(f"environment variable {name} is not set")
+    return value
+
+
+def storage_options() -> dict[str, str]:
+    """polars/object_store options for the platform's S3 store."""
+    endpoint = _env("MDC_S3_ENDPOINT")
+    if "://" not in endpoint:
+        secure = os.environ.get("MDC_S3_SECURE", "false").lower() in ("1", "true", "yes")
+        endpoint = f"{'https' if secure else 'http'}://{endpoint}"
+    return {
+        "aws_endpoint_url": endpoint,
+        "aws_access_key_id": _env("MDC_S3_ACCESS_KEY"),
+        "aws_secret_access_key": _env("MDC_S3_SECRET_KEY"),
+        "aws_region": os.environ.get("MDC_S3_REGION") or "us-east-1",
+        "aws_allow_http": "true" if endpoint.startswith("http://") else "false",
+    }
+
+
+def derived_uri(name: str) -> str:
+    if not _DATASET_NAME.match(name):
+        raise DatasetUnavailable(f"not a valid dataset name: {name!r}")
+    bucket = os.environ.get("MDC_S3_CURATED_BUCKET") or "mdc-curated"
+    return f"s3://{bucket}/derived/{name}.parquet"
+
+
+def catalog_parquet_uri(name: str) -> str | None:
+    """The Parquet URI of the latest version of catalog dataset `name`; None if not there."""
+    url = _env("MDC_CATALOG_URL").rstrip("/") + "/datasets"
+    try:
+        response = httpx.get(url, params={"name": name}, timeout=CATALOG_TIMEOUT_SECONDS)
+        response.raise_for_status()
+    except httpx.HTTPError as err:
+        raise DatasetUnavailable(f"catalog lookup of {name!r} failed: {err}") from err
+    items = [item for item in response.json().get("items", []) if item.get("name", name) == name]
+    if not items:
+        return None
+    uri = items[0].get("parquet_uri")
+    if not uri:
+        raise DatasetUnavailable(f"catalog dataset {name!r} has no Parquet version yet")
+    return str(uri)
+
+
+def read_dataset(name: str) -> pl.DataFrame:
+    """The dataset as a DataFrame: the catalog's latest version, else the derived Parquet."""
+    uri = catalog_parquet_uri(name) or derived_uri(name)
+    print(f"reading {name} from {uri}", file=sys.stderr)
+    try:
+        return pl.read_parquet(uri, storage_options=storage_options())
+    except (OSError, pl.exceptions.PolarsError) as err:
+        raise DatasetUnavailable(f"cannot read {name!r} from {uri}: {err}") from err
+
+
+def write_dataset(name: str, frame: pl.DataFrame) -> str:
+    """Write a derived dataset (replacing the previous one) and return its URI."""
+    uri = derived_uri(name)
+    frame.write_parquet(uri, storage_options=storage_options())
+    print(f"wrote {name}: {frame.height} rows, {frame.width} columns to {uri}", file=sys.stderr)
+    return uri

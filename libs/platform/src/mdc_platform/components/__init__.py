@@ -1,0 +1,1 @@
+"""One module per component of the local platform."""

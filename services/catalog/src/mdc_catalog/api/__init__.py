@@ -1,0 +1,1 @@
+"""The catalog's HTTP API: provider admin endpoints and consumer dataset endpoints."""

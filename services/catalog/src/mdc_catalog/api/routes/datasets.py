@@ -1,0 +1,61 @@
+"""Consumer endpoints: find datasets, read their schema and profile, and their history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+from mdc_common.errors import NotFound
+
+from mdc_catalog.api.deps import RepositoryDep
+from mdc_catalog.schemas import (
+    DatasetDetail,
+    DatasetFilter,
+    DatasetPage,
+    VersionDetail,
+    VersionPage,
+)
+
+router = APIRouter(prefix="/datasets", tags=["datasets (consumers)"])
+_NOT_FOUND = {404: {"description": "No such dataset or version."}}
+
+
+@router.get("", summary="Search datasets")
+async def list_datasets(
+    query: Annotated[DatasetFilter, Query()], repo: RepositoryDep
+) -> DatasetPage:
+    items, total = await repo.search_datasets(query)
+    return DatasetPage(items=items, total=total)
+
+
+@router.get(
+    "/{dataset_id}", summary="A dataset: its latest version and columns", responses=_NOT_FOUND
+)
+async def get_dataset(dataset_id: uuid.UUID, repo: RepositoryDep) -> DatasetDetail:
+    dataset = await repo.get_dataset(dataset_id)
+    if dataset is None:
+        raise NotFound(f"no dataset with id {dataset_id}")
+    return dataset
+
+
+@router.get("/{dataset_id}/versions", summary="Version history, newest first", responses=_NOT_FOUND)
+async def list_versions(dataset_id: uuid.UUID, repo: RepositoryDep) -> VersionPage:
+    versions = await repo.list_versions(dataset_id)
+    if not versions:  # every dataset has at least one version
+        raise NotFound(f"no dataset with id {dataset_id}")
+    return VersionPage(items=versions, total=len(versions))
+
+
+@router.get(
+    "/{dataset_id}/versions/{version}",
+    summary="One version's schema and profile",
+    responses=_NOT_FOUND,
+)
+async def get_version(
+    dataset_id: uuid.UUID, version: Annotated[int, Path(ge=1)], repo: RepositoryDep
+) -> VersionDetail:
+    found = await repo.get_version(dataset_id, version)
+    if found is None:
+        raise NotFound(f"dataset {dataset_id} has no version {version}")
+    return found

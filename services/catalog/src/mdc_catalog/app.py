@@ -1,0 +1,117 @@
+"""The catalog service: wiring of settings, logging, metrics, database, Kafka, handlers, routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from mdc_common.broker import EventPublisher, create_broker, ensure_topics
+from mdc_common.db import create_engine, create_schema, ping, session_factory
+from mdc_common.http import create_service_app
+from mdc_common.logging import configure_logging
+from mdc_common.metrics import ServiceMetrics
+
+from mdc_catalog.api.auth import ProviderKeys, install_auth_errors
+from mdc_catalog.api.routes import datasets, sources
+from mdc_catalog.config import SCHEMA, SERVICE, CatalogSettings
+from mdc_catalog.handlers import register_handlers
+from mdc_catalog.metrics import CatalogMetrics
+from mdc_catalog.models import catalog_registry
+from mdc_catalog.repository import RepositoryScope, sql_repository_scope
+from mdc_catalog.service import DefinitionSink, KafkaDefinitionSink, republish_definitions
+
+log = logging.getLogger(__name__)
+
+DESCRIPTION = """
+Datasets, their versions, columns and profiles, for consumers (`/datasets`); sources and their
+status, for providers (`/admin/sources`, with a provider API key as a Bearer token).
+"""
+
+
+def create_app(settings: CatalogSettings | None = None) -> FastAPI:
+    settings = settings or CatalogSettings()
+    configure_logging(SERVICE, settings.logging.level)
+    metrics = ServiceMetrics(SERVICE)
+    catalog_metrics = CatalogMetrics(metrics)
+    broker = create_broker(settings.kafka, SERVICE)
+    publisher = EventPublisher(broker, metrics)
+    engine = create_engine(settings.db)
+    sessions = session_factory(engine)
+    scope = sql_repository_scope(sessions)
+    sink = KafkaDefinitionSink(publisher)
+    provider_keys = ProviderKeys(settings.provider_api_keys)
+    register_handlers(broker, publisher, scope, catalog_metrics)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not provider_keys.configured:
+            log.warning(
+                "no provider API keys configured (MDC_CATALOG_PROVIDER_API_KEYS): "
+                "every /admin request will be refused"
+            )
+        republisher: asyncio.Task[None] | None = None
+        try:
+            await create_schema(engine, SCHEMA, catalog_registry.metadata)
+            await ensure_topics(settings.kafka)
+            await broker.connect()
+            # Reconcile: a definition committed but not published (crash, Kafka down) reaches
+            # the change-detector now; it keeps the highest revision, so repeats are harmless.
+            await republish_definitions(scope, sink, pending_only=False)
+            await broker.start()
+            republisher = asyncio.create_task(
+                _republish_pending(scope, sink, settings.republish_interval_seconds)
+            )
+            log.info("catalog started")
+            yield
+        finally:
+            if republisher is not None:
+                republisher.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await republisher
+            await broker.stop()
+            await engine.dispose()
+
+    async def kafka_health() -> None:
+        if not await broker.ping(timeout=1.5):
+            raise ConnectionError(f"Kafka not reachable at {settings.kafka.bootstrap_servers}")
+
+    async def db_health() -> None:
+        await ping(engine)
+
+    app = create_service_app(
+        service=SERVICE,
+        metrics=metrics,
+        lifespan=lifespan,
+        health_checks={"db": db_health, "kafka": kafka_health},
+        title="MDC catalog",
+        description=DESCRIPTION,
+    )
+    install_auth_errors(app)
+    app.state.settings = settings
+    app.state.broker = broker
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.definition_sink = sink
+    app.state.provider_keys = provider_keys
+    app.state.catalog_metrics = catalog_metrics
+    app.include_router(sources.router)
+    app.include_router(datasets.router)
+    return app
+
+
+async def _republish_pending(scope: RepositoryScope, sink: DefinitionSink, interval: float) -> None:
+    """Publish, every `interval` seconds, definitions whose publish after the commit failed."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            await republish_definitions(scope, sink, pending_only=True)
+        # A background retry loop, not a message handler: it must outlive a Kafka or DB outage.
+        except Exception:
+            log.exception(
+                "republishing pending source definitions failed; will retry",
+                extra={"retry_in_seconds": interval},
+            )

@@ -1,0 +1,28 @@
+"""The catalog's own Prometheus metrics, registered beside the shared service metrics."""
+
+from __future__ import annotations
+
+from mdc_common.metrics import ServiceMetrics
+from prometheus_client import Counter
+
+
+class CatalogMetrics:
+    def __init__(self, base: ServiceMetrics) -> None:
+        self.base = base
+        self.dataset_versions = Counter(
+            "mdc_catalog_dataset_versions_total",
+            "DatasetVersionCreated events recorded, by outcome (new, duplicate).",
+            ["outcome"],
+            registry=base.registry,
+        )
+        self.events_ignored = Counter(
+            "mdc_catalog_events_ignored_total",
+            "Consumed events that changed nothing, by reason (out_of_order, unknown_source).",
+            ["event_type", "reason"],
+            registry=base.registry,
+        )
+        self.definition_publish_failures = Counter(
+            "mdc_catalog_definition_publish_failures_total",
+            "SourceDefined publishes that failed after the commit (published again later).",
+            registry=base.registry,
+        )

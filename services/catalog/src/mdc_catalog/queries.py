@@ -1,0 +1,149 @@
+"""Read statements of the catalog and the mapping of their rows to API models.
+
+Statements are built here as plain functions, so the filter logic can be checked by compiling
+them (every value a bound parameter) without a database.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, exists, func, or_
+from sqlmodel import col, select
+
+from mdc_catalog.models import Dataset, DatasetColumn, DatasetVersion, Source
+from mdc_catalog.schemas import (
+    ColumnPublic,
+    DatasetDetail,
+    DatasetFilter,
+    DatasetSummary,
+    VersionDetail,
+    VersionSummary,
+)
+
+# A source dataset shows its source's title and description unless it has its own.
+_title = func.coalesce(col(Dataset.title), col(Source.title)).label("title")
+_description = func.coalesce(col(Dataset.description), col(Source.description)).label("description")
+
+
+def _dataset_rows() -> Select[Any]:
+    return select(  # type: ignore[call-overload, no-any-return]
+        col(Dataset.id),
+        col(Dataset.name),
+        _title,
+        _description,
+        col(Dataset.source_id),
+        col(Dataset.row_count),
+        col(Dataset.column_count),
+        col(Dataset.latest_version).label("version"),
+        col(Dataset.updated_at),
+        col(Dataset.parquet_uri),
+        col(Dataset.raw_sha256),
+        col(Dataset.encoding),
+        col(Dataset.delimiter),
+        col(Dataset.created_at),
+    ).outerjoin(Source, col(Source.id) == col(Dataset.source_id))
+
+
+def dataset_conditions(query: DatasetFilter) -> list[ColumnElement[bool]]:
+    """WHERE clauses for a dataset filter; values stay bound parameters (autoescape for LIKE)."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.name is not None:
+        conditions.append(col(Dataset.name) == query.name)
+    if query.min_rows is not None:
+        conditions.append(col(Dataset.row_count) >= query.min_rows)
+    if query.max_rows is not None:
+        conditions.append(col(Dataset.row_count) <= query.max_rows)
+    if query.q is not None:
+        # Columns of the latest version only: a column dropped long ago should not match.
+        column_matches = exists().where(
+            col(DatasetColumn.dataset_id) == col(Dataset.id),
+            col(DatasetColumn.version) == col(Dataset.latest_version),
+            col(DatasetColumn.name).icontains(query.q, autoescape=True),
+        )
+        conditions.append(
+            or_(
+                col(Dataset.name).icontains(query.q, autoescape=True),
+                func.coalesce(col(Dataset.title), col(Source.title)).icontains(
+                    query.q, autoescape=True
+                ),
+                func.coalesce(col(Dataset.description), col(Source.description)).icontains(
+                    query.q, autoescape=True
+                ),
+                column_matches,
+            )
+        )
+    return conditions
+
+
+def dataset_search(query: DatasetFilter) -> Select[Any]:
+    """One page of datasets, in a stable order (name, id)."""
+    return (
+        _dataset_rows()
+        .where(*dataset_conditions(query))
+        .order_by(col(Dataset.name), col(Dataset.id))
+        .limit(query.limit)
+        .offset(query.offset)
+    )
+
+
+def dataset_count(query: DatasetFilter) -> Select[Any]:
+    return (
+        select(func.count())
+        .select_from(Dataset)
+        .outerjoin(Source, col(Source.id) == col(Dataset.source_id))
+        .where(*dataset_conditions(query))
+    )
+
+
+def dataset_by_id(dataset_id: uuid.UUID) -> Select[Any]:
+    return _dataset_rows().where(col(Dataset.id) == dataset_id)
+
+
+def dataset_columns(dataset_id: uuid.UUID, version: int) -> Select[Any]:
+    return (
+        select(DatasetColumn)
+        .where(DatasetColumn.dataset_id == dataset_id, DatasetColumn.version == version)
+        .order_by(col(DatasetColumn.position))
+    )
+
+
+def dataset_versions(dataset_id: uuid.UUID) -> Select[Any]:
+    return (
+        select(DatasetVersion)
+        .where(DatasetVersion.dataset_id == dataset_id)
+        .order_by(col(DatasetVersion.version).desc())
+    )
+
+
+def dataset_version(dataset_id: uuid.UUID, version: int) -> Select[Any]:
+    return select(DatasetVersion).where(
+        DatasetVersion.dataset_id == dataset_id, DatasetVersion.version == version
+    )
+
+
+# --- rows to API models --------------------------------------------------------------------
+
+
+def summary_from_row(row: Any) -> DatasetSummary:
+    return DatasetSummary.model_validate(row._mapping, from_attributes=False)
+
+
+def detail_from_row(row: Any, columns: Sequence[DatasetColumn]) -> DatasetDetail:
+    return DatasetDetail.model_validate({**row._mapping, "columns": public_columns(columns)})
+
+
+def public_columns(columns: Sequence[DatasetColumn]) -> list[ColumnPublic]:
+    return [ColumnPublic.model_validate(column, from_attributes=True) for column in columns]
+
+
+def version_summary(version: DatasetVersion) -> VersionSummary:
+    return VersionSummary.model_validate(version, from_attributes=True)
+
+
+def version_detail(version: DatasetVersion, columns: Sequence[DatasetColumn]) -> VersionDetail:
+    return VersionDetail.model_validate(
+        {**version.model_dump(), "columns": public_columns(columns)}
+    )

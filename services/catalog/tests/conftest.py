@@ -1,0 +1,49 @@
+"""Test set-up of the catalog package: an app whose repository and definitions sink are fakes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+# With --import-mode=importlib the test directory is not on sys.path; catalog_fakes (a name
+# unique to this package) is imported from here.
+sys.path.insert(0, str(Path(__file__).parent))
+
+from catalog_fakes import PROVIDER_KEY, FakeRepository, FakeSink
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from mdc_catalog.api.deps import get_definition_sink, get_repository
+from mdc_catalog.app import create_app
+from mdc_catalog.config import CatalogSettings
+from mdc_common.settings import DatabaseSettings
+
+
+@pytest.fixture
+def repo() -> FakeRepository:
+    return FakeRepository()
+
+
+@pytest.fixture
+def sink() -> FakeSink:
+    return FakeSink()
+
+
+@pytest.fixture
+def app(repo: FakeRepository, sink: FakeSink) -> FastAPI:
+    settings = CatalogSettings(
+        provider_api_keys=[PROVIDER_KEY, "provider-key-2"],
+        # Nothing listens there: a test that reached the database would fail loudly.
+        db=DatabaseSettings(url="postgresql+asyncpg://nobody@127.0.0.1:1/none"),
+    )
+    app = create_app(settings)
+    app.dependency_overrides[get_repository] = lambda: repo
+    app.dependency_overrides[get_definition_sink] = lambda: sink
+    return app
+
+
+@pytest.fixture
+def client(app: FastAPI) -> TestClient:
+    # Not entered as a context manager: the lifespan (database, Kafka) does not run.
+    return TestClient(app)

@@ -1,0 +1,80 @@
+"""The search statements, compiled for PostgreSQL: every filter value is a bound parameter."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from mdc_catalog.models import Source
+from mdc_catalog.queries import dataset_by_id, dataset_count, dataset_search, detail_from_row
+from mdc_catalog.schemas import DatasetFilter
+from sqlalchemy.dialects import postgresql
+
+DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
+
+
+def _compiled(statement: Any) -> tuple[str, dict[str, Any]]:
+    compiled = statement.compile(dialect=DIALECT)
+    return str(compiled), dict(compiled.params)
+
+
+def test_no_filter_pages_in_a_stable_order() -> None:
+    sql, params = _compiled(dataset_search(DatasetFilter()))
+    assert "WHERE" not in sql
+    assert "ORDER BY catalog.dataset.name, catalog.dataset.id" in sql
+    assert "LEFT OUTER JOIN catalog.source" in sql
+    assert sorted(params.values()) == [0, 50]  # limit and offset, bound
+
+
+def test_filters_are_bound_parameters() -> None:
+    hostile = "x'; DROP TABLE catalog.source; --"
+    query = DatasetFilter(q=hostile, name=hostile, min_rows=10, max_rows=20, limit=5, offset=15)
+    sql, params = _compiled(dataset_search(query))
+    assert "DROP TABLE" not in sql
+    assert hostile in params.values()
+    assert {10, 20, 5, 15} <= set(params.values())
+    assert "catalog.dataset.row_count >= %(row_count_1)s" in sql
+    assert "catalog.dataset.row_count <= %(row_count_2)s" in sql
+    assert "catalog.dataset.name = %(name_1)s" in sql
+
+
+def test_q_searches_name_title_description_and_latest_columns_case_insensitively() -> None:
+    sql, params = _compiled(dataset_search(DatasetFilter(q="Bill")))
+    assert sql.count(" ILIKE ") == 4  # name, title, description, column name
+    assert "coalesce(catalog.dataset.title, catalog.source.title)" in sql
+    assert "coalesce(catalog.dataset.description, catalog.source.description)" in sql
+    assert "EXISTS (SELECT" in sql
+    assert "catalog.dataset_column.version = catalog.dataset.latest_version" in sql
+    assert "Bill" in params.values()
+
+
+def test_like_wildcards_in_q_are_escaped() -> None:
+    _, params = _compiled(dataset_search(DatasetFilter(q="100%_sure")))
+    assert "100/%/_sure" in params.values()
+
+
+def test_count_uses_the_same_conditions_without_paging() -> None:
+    sql, params = _compiled(dataset_count(DatasetFilter(name="penguins", min_rows=3)))
+    assert sql.startswith("SELECT count(*)")
+    assert "LIMIT" not in sql
+    assert set(params.values()) == {"penguins", 3}
+
+
+def test_detail_row_mapping() -> None:
+    dataset_id = uuid.uuid4()
+    sql, params = _compiled(dataset_by_id(dataset_id))
+    assert "WHERE catalog.dataset.id = " in sql
+    assert params == {"id_1": dataset_id}
+
+    class Row:
+        _mapping: dict[str, Any] = {
+            "id": dataset_id, "name": "penguins", "title": "t", "description": None,
+            "source_id": dataset_id, "row_count": 3, "column_count": 0, "version": 1,
+            "updated_at": "2026-01-01T00:00:00Z", "parquet_uri": "s3://b/k",
+            "raw_sha256": "ab" * 32, "encoding": "utf-8", "delimiter": ";",
+            "created_at": "2026-01-01T00:00:00Z",
+        }  # fmt: skip
+
+    detail = detail_from_row(Row(), [])
+    assert (detail.version, detail.delimiter, detail.columns) == (1, ";", [])
+    assert Source.__table__.schema == "catalog"  # type: ignore[attr-defined]

@@ -1,0 +1,92 @@
+"""The lineage service: `python -m uvicorn --factory mdc_lineage.app:create_app`."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from faststream.kafka import KafkaBroker
+from mdc_common.broker import EventPublisher, create_broker, ensure_topics
+from mdc_common.db import create_engine, create_schema
+from mdc_common.errors import DependencyFailed
+from mdc_common.http import create_service_app, error_body
+from mdc_common.logging import configure_logging
+from mdc_contracts import Topic
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from mdc_lineage.api.routes import create_router
+from mdc_lineage.config import DB_SCHEMA, SERVICE_NAME, LineageSettings
+from mdc_lineage.handlers import register_handlers
+from mdc_lineage.metrics import LineageMetrics
+from mdc_lineage.models import LINEAGE_METADATA
+from mdc_lineage.ports import LineageStore
+from mdc_lineage.repository import PostgresLineageStore
+from mdc_lineage.service import LineageService
+
+DESCRIPTION = """OpenLineage store. RunEvents come in from Kafka (`mdc.lineage.openlineage.v1`) and
+from `POST /api/v1/lineage` (Marquez-compatible, for openlineage-python and Airflow); lineage is
+read back as Marquez-shaped graphs, run histories and dataset versions."""
+
+
+def create_app(
+    settings: LineageSettings | None = None,
+    *,
+    store: LineageStore | None = None,
+    broker: KafkaBroker | None = None,
+) -> FastAPI:
+    """Wire the service. `store` and `broker` are injected by tests; an injected store's schema
+    and an injected broker's topics are their provider's business, not created here."""
+    settings = settings or LineageSettings()
+    configure_logging(SERVICE_NAME, settings.log.level)
+    metrics = LineageMetrics(SERVICE_NAME)
+    engine: AsyncEngine | None = None
+    if store is None:
+        engine = create_engine(settings.db)
+        store = PostgresLineageStore(engine)
+    create_topics = broker is None
+    kafka = broker or create_broker(settings.kafka, SERVICE_NAME)
+    service = LineageService(store, metrics, settings.graph_max_nodes)
+    register_handlers(kafka, service, EventPublisher(kafka, metrics))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            if engine is not None:
+                await create_schema(engine, DB_SCHEMA, LINEAGE_METADATA)
+            if create_topics:
+                await ensure_topics(settings.kafka, [Topic.LINEAGE, Topic.DEAD_LETTERS])
+            await kafka.start()
+            yield
+        finally:
+            await kafka.stop()
+            if engine is not None:
+                await engine.dispose()
+
+    async def kafka_check() -> None:
+        if not await kafka.ping(timeout=1.5):
+            raise DependencyFailed("Kafka did not answer")
+
+    app = create_service_app(
+        service=SERVICE_NAME,
+        metrics=metrics,
+        lifespan=lifespan,
+        health_checks={"db": store.ping, "kafka": kafka_check},
+        title="MDC lineage",
+        description=DESCRIPTION,
+    )
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.include_router(create_router(service, settings.max_event_bytes))
+    return app
+
+
+async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
+    """Bad query or path parameters: 400 in the MDC error shape (FastAPI's default is 422)."""
+    assert isinstance(exc, RequestValidationError)
+    fields = [
+        {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]} for e in exc.errors()
+    ]
+    message = "; ".join(f"{f['field']}: {f['message']}" for f in fields) or "invalid request"
+    return JSONResponse(error_body("invalid_request", message, fields=fields), status_code=400)

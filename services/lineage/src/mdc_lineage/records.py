@@ -1,0 +1,109 @@
+"""What one RunEvent becomes in the store: plain records, free of SQL and of OpenLineage parsing."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from mdc_contracts.lineage import RunState
+
+
+class Direction(StrEnum):
+    """How a dataset relates to a job: read by it (input) or written by it (output)."""
+
+    INPUT = "input"
+    OUTPUT = "output"
+
+
+class VersionOrigin(StrEnum):
+    FACET = "facet"  # the producer's `version` dataset facet
+    CONTENT = "content"  # derived from the output's schema and statistics facets
+
+
+@dataclass(frozen=True, order=True)
+class EntityKey:
+    """A dataset's or job's OpenLineage identity."""
+
+    namespace: str
+    name: str
+
+
+@dataclass(frozen=True)
+class DatasetRecord:
+    key: EntityKey
+    fields: list[dict[str, Any]] | None  # latest schema facet fields, None when not reported
+
+
+@dataclass(frozen=True)
+class DatasetVersionRecord:
+    dataset: EntityKey
+    version: str
+    origin: VersionOrigin
+    written: bool  # seen as an output (a write) rather than as an input (a read)
+    row_count: int | None = None
+    byte_count: int | None = None
+    fields: list[dict[str, Any]] | None = None
+
+
+@dataclass(frozen=True, order=True)
+class EdgeRecord:
+    job: EntityKey
+    dataset: EntityKey
+    direction: Direction
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: uuid.UUID
+    job: EntityKey
+    event_type: RunState
+    event_time: datetime
+    parent_run_id: uuid.UUID | None = None
+    parent_job: EntityKey | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class IngestRecords:
+    """Everything one RunEvent contributes; datasets, edges and versions are sorted and unique,
+    so every writer locks rows in the same order."""
+
+    run: RunRecord
+    payload: dict[str, Any]
+    namespaces: tuple[str, ...]
+    datasets: tuple[DatasetRecord, ...] = ()
+    edges: tuple[EdgeRecord, ...] = ()
+    versions: tuple[DatasetVersionRecord, ...] = ()
+    warnings: tuple[str, ...] = ()  # known facets that were malformed and ignored
+
+
+@dataclass(frozen=True)
+class RunSnapshot:
+    """The stored state of a run, as the merge rules see it."""
+
+    job: EntityKey
+    state: RunState
+    state_at: datetime | None  # time of the event that set `state`; None when only OTHER seen
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    parent_run_id: uuid.UUID | None = None
+    parent_job: EntityKey | None = None
+    error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class CurrentVersion:
+    version: str
+    seen_at: datetime
+    written: bool
+
+
+@dataclass
+class IngestOutcome:
+    run_id: uuid.UUID
+    event_type: RunState
+    stored: bool  # False: the same event was already stored, nothing changed
+    warnings: list[str] = field(default_factory=list)

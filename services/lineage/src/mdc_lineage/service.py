@@ -1,0 +1,92 @@
+"""The lineage domain: one ingest function for both doors, and the read side's queries."""
+
+from __future__ import annotations
+
+import logging
+import time
+from enum import StrEnum
+from typing import Any
+
+from mdc_common.errors import NotFound
+from mdc_contracts.lineage import RunEvent
+
+from mdc_lineage.errors import InvalidEvent
+from mdc_lineage.graph import lineage_graph
+from mdc_lineage.ingest import map_run_event
+from mdc_lineage.metrics import LineageMetrics
+from mdc_lineage.nodes import NodeKey, NodeKind, NodeRef, parse_node_id
+from mdc_lineage.ports import LineageStore
+from mdc_lineage.presenters import dataset_data, run_data, version_data
+from mdc_lineage.records import IngestOutcome
+
+log = logging.getLogger(__name__)
+
+
+class Door(StrEnum):
+    """Where an event came in."""
+
+    HTTP = "http"
+    KAFKA = "kafka"
+
+
+class LineageService:
+    def __init__(self, store: LineageStore, metrics: LineageMetrics, graph_max_nodes: int) -> None:
+        self.store = store
+        self.metrics = metrics
+        self.graph_max_nodes = graph_max_nodes
+
+    async def ingest(self, event: RunEvent, door: Door) -> IngestOutcome:
+        """Store one RunEvent idempotently: the same (runId, eventType, eventTime) twice changes
+        nothing. Raises InvalidEvent (a BadInput) for an event that cannot be stored."""
+        try:
+            records = map_run_event(event)
+            stored = await self.store.store(records, door.value)
+        except InvalidEvent as err:
+            self.reject(door, err.reason)
+            raise
+        outcome = "stored" if stored else "duplicate"
+        self.metrics.events_ingested.labels(door.value, event.eventType.value, outcome).inc()
+        log.info(
+            "run event %s",
+            outcome,
+            extra={
+                "door": door.value,
+                "run_id": str(event.run.runId),
+                "event_type": event.eventType.value,
+                "job": f"{event.job.namespace}:{event.job.name}",
+                "warnings": list(records.warnings),
+            },
+        )
+        return IngestOutcome(event.run.runId, event.eventType, stored, list(records.warnings))
+
+    def reject(self, door: Door, reason: str) -> None:
+        self.metrics.events_rejected.labels(door.value, reason).inc()
+
+    async def lineage(self, node_id: str, depth: int) -> dict[str, Any]:
+        parsed = parse_node_id(node_id)
+        existing = await self.store.find_nodes(parsed.candidates)
+        chosen = parsed.preferred([ref.key for ref in existing])
+        if chosen is None:
+            raise NotFound(f"no {parsed.kind.prefix} matches nodeId {node_id!r}")
+        focus = next(ref for ref in existing if ref.key == chosen)
+        started = time.perf_counter()
+        graph = await lineage_graph(self.store, focus, depth, self.graph_max_nodes)
+        self.metrics.graph_seconds.observe(time.perf_counter() - started)
+        return graph
+
+    async def _node(self, kind: NodeKind, namespace: str, name: str) -> NodeRef:
+        found = await self.store.find_nodes([NodeKey(kind, namespace, name)])
+        if not found:
+            raise NotFound(f"no {kind.prefix} named {name!r} in namespace {namespace!r}")
+        return found[0]
+
+    async def job_runs(self, namespace: str, name: str, limit: int, offset: int) -> dict[str, Any]:
+        job = await self._node(NodeKind.JOB, namespace, name)
+        runs, total = await self.store.job_runs(job, limit, offset)
+        return {"runs": [run_data(r) for r in runs], "totalCount": total}
+
+    async def dataset(self, namespace: str, name: str, version_limit: int) -> dict[str, Any]:
+        ref = await self._node(NodeKind.DATASET, namespace, name)
+        (view,) = await self.store.datasets([ref])
+        versions = await self.store.dataset_versions(ref, version_limit)
+        return {**dataset_data(view), "versions": [version_data(v) for v in versions]}

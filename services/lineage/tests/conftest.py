@@ -1,0 +1,211 @@
+"""An in-memory LineageStore (same interface and merge rules as the PostgreSQL one) and fixtures."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Collection, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from faststream.kafka import KafkaBroker
+
+from mdc_lineage.app import create_app
+from mdc_lineage.config import LineageSettings
+from mdc_lineage.merging import merge_run, replaces_current_version, replaces_fields
+from mdc_lineage.metrics import LineageMetrics
+from mdc_lineage.nodes import NodeKey, NodeKind, NodeRef
+from mdc_lineage.ports import DatasetVersionView, DatasetView, GraphEdge, JobView, RunView
+from mdc_lineage.records import CurrentVersion, Direction, EntityKey, IngestRecords, RunSnapshot
+from mdc_lineage.service import LineageService
+
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@dataclass
+class _Dataset:
+    ref: NodeRef
+    created_at: datetime
+    fields: list[dict[str, Any]] | None = None
+    fields_at: datetime | None = None
+    current: CurrentVersion | None = None
+    versions: dict[str, DatasetVersionView] = field(default_factory=dict)
+
+
+class InMemoryLineageStore:
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+        self.events: dict[tuple[uuid.UUID, str, datetime], dict[str, Any]] = {}
+        self.namespaces: set[str] = set()
+        self.jobs_by_key: dict[EntityKey, NodeRef] = {}
+        self.datasets_by_key: dict[EntityKey, _Dataset] = {}
+        self.runs: dict[uuid.UUID, tuple[RunSnapshot, datetime]] = {}
+        self.edges: dict[tuple[int, int, Direction], tuple[GraphEdge, uuid.UUID]] = {}
+        self.edge_queries = 0
+
+    def _ref(self, kind: NodeKind, key: EntityKey) -> NodeRef:
+        return NodeRef(NodeKey(kind, key.namespace, key.name), next(self._ids))
+
+    async def store(self, records: IngestRecords, door: str) -> bool:
+        run = records.run
+        event_key = (run.run_id, run.event_type.value, run.event_time)
+        if event_key in self.events:
+            return False
+        previous = self.runs.get(run.run_id)
+        merged = merge_run(previous[0] if previous else None, run)  # may raise: nothing written
+        self.events[event_key] = records.payload
+        self.namespaces.update(records.namespaces)
+        job = self.jobs_by_key.setdefault(run.job, self._ref(NodeKind.JOB, run.job))
+        self.runs[run.run_id] = (merged, previous[1] if previous else T0)
+        for record in records.datasets:
+            if record.key not in self.datasets_by_key:
+                ref = self._ref(NodeKind.DATASET, record.key)
+                self.datasets_by_key[record.key] = _Dataset(ref, T0)
+            dataset = self.datasets_by_key[record.key]
+            if record.fields is not None and replaces_fields(dataset.fields_at, run.event_time):
+                dataset.fields, dataset.fields_at = record.fields, run.event_time
+        for version in records.versions:
+            dataset = self.datasets_by_key[version.dataset]
+            candidate = CurrentVersion(version.version, run.event_time, version.written)
+            if replaces_current_version(dataset.current, candidate):
+                dataset.current = candidate
+            dataset.versions.setdefault(
+                version.version,
+                DatasetVersionView(
+                    version.version, version.origin, run.run_id, run.event_time,
+                    version.row_count, version.byte_count, version.fields,
+                ),
+            )
+        for edge in records.edges:
+            ref = self.datasets_by_key[edge.dataset].ref
+            self.edges[(job.row_id, ref.row_id, edge.direction)] = (
+                GraphEdge(job, ref, edge.direction), run.run_id,
+            )
+        return True
+
+    async def find_nodes(self, keys: Sequence[NodeKey]) -> list[NodeRef]:
+        refs = [*self.jobs_by_key.values(), *(d.ref for d in self.datasets_by_key.values())]
+        return [r for r in refs if r.key in set(keys)]
+
+    async def edges_near(
+        self, upstream_of: Collection[NodeRef], downstream_of: Collection[NodeRef]
+    ) -> list[GraphEdge]:
+        self.edge_queries += 1
+        return [
+            edge
+            for edge, _ in self.edges.values()
+            if edge.destination in upstream_of or edge.origin in downstream_of
+        ]
+
+    async def datasets(self, refs: Collection[NodeRef]) -> list[DatasetView]:
+        return [
+            DatasetView(
+                d.ref, d.created_at, d.created_at, d.fields,
+                d.current.version if d.current else None,
+                d.current.seen_at if d.current else None,
+            )
+            for d in self.datasets_by_key.values()
+            if d.ref in refs
+        ]
+
+    def _runs_of(self, ref: NodeRef) -> list[RunView]:
+        job = EntityKey(ref.key.namespace, ref.key.name)
+        views = [
+            RunView(
+                run_id, s.job, s.state, s.started_at, s.ended_at, created, created,
+                s.parent_run_id, s.parent_job, s.error_message,
+            )
+            for run_id, (s, created) in self.runs.items()
+            if s.job == job
+        ]
+        return sorted(views, key=lambda r: r.started_at or r.ended_at or r.created_at, reverse=True)
+
+    async def jobs(self, refs: Collection[NodeRef]) -> list[JobView]:
+        return [
+            JobView(ref, T0, T0, next(iter(self._runs_of(ref)), None))
+            for ref in self.jobs_by_key.values()
+            if ref in refs
+        ]
+
+    async def dataset_versions(self, ref: NodeRef, limit: int) -> list[DatasetVersionView]:
+        dataset = next(d for d in self.datasets_by_key.values() if d.ref == ref)
+        return sorted(dataset.versions.values(), key=lambda v: v.created_at, reverse=True)[:limit]
+
+    async def job_runs(self, ref: NodeRef, limit: int, offset: int) -> tuple[list[RunView], int]:
+        runs = self._runs_of(ref)
+        return runs[offset : offset + limit], len(runs)
+
+    async def ping(self) -> None:
+        return None
+
+    def run(self, run_id: uuid.UUID) -> RunSnapshot:
+        return self.runs[run_id][0]
+
+    def edge_run(self, job: str, dataset: str, direction: Direction) -> uuid.UUID:
+        for edge, run_id in self.edges.values():
+            if (edge.job.key.name, edge.dataset.key.name, edge.direction) == (
+                job, dataset, direction,
+            ):
+                return run_id
+        raise KeyError((job, dataset, direction))
+
+
+@pytest.fixture
+def store() -> InMemoryLineageStore:
+    return InMemoryLineageStore()
+
+
+@pytest.fixture
+def service(store: InMemoryLineageStore) -> LineageService:
+    return LineageService(store, LineageMetrics("lineage"), graph_max_nodes=1000)
+
+
+@pytest.fixture
+def broker() -> KafkaBroker:
+    return KafkaBroker()
+
+
+@pytest.fixture
+def client(store: InMemoryLineageStore, broker: KafkaBroker) -> Iterator[TestClient]:
+    """The real app around the fake store; the Kafka broker is in memory (TestKafkaBroker)."""
+    from faststream.kafka import TestKafkaBroker
+
+    app = create_app(LineageSettings(max_event_bytes=64 * 1024), store=store, broker=broker)
+    with TestKafkaBroker(broker), TestClient(app) as test_client:
+        yield test_client
+
+
+def ol_event(
+    event_type: str = "COMPLETE",
+    *,
+    run_id: uuid.UUID | None = None,
+    job: str = "standardize",
+    inputs: list[dict[str, Any]] | None = None,
+    outputs: list[dict[str, Any]] | None = None,
+    event_time: datetime = T0,
+    run_facets: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A RunEvent as JSON, the way a client posts it."""
+    return {
+        "eventType": event_type,
+        "eventTime": event_time.isoformat(),
+        "run": {"runId": str(run_id or uuid.uuid4()), "facets": run_facets or {}},
+        "job": {"namespace": "mdc", "name": job, "facets": {}},
+        "inputs": inputs or [],
+        "outputs": outputs or [],
+        "producer": "https://example.org/test",
+        "schemaURL": "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
+    }
+
+
+@pytest.fixture
+def make_event() -> Any:
+    return ol_event
+
+
+@pytest.fixture
+def t0() -> datetime:
+    return T0

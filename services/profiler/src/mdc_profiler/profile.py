@@ -1,0 +1,61 @@
+"""Per-column profile of a table (storage type, statistical type, nulls, distinct, min, max)
+and the standardized table that goes to Parquet. CPU-heavy: call from a worker thread."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from mdc_contracts import ColumnProfile
+
+from mdc_profiler.stattypes import analyse_column
+
+MAX_TEXT = 200
+
+
+@dataclass(frozen=True)
+class ProfiledTable:
+    frame: pl.DataFrame
+    columns: list[ColumnProfile]
+
+
+def profile_frame(frame: pl.DataFrame) -> ProfiledTable:
+    columns: list[ColumnProfile] = []
+    stored: list[pl.Series] = []
+    for position, series in enumerate(frame.get_columns()):
+        analysis = analyse_column(series)
+        values = analysis.values
+        stored.append(values)
+        present = values.drop_nulls()
+        columns.append(
+            ColumnProfile(
+                name=series.name,
+                position=position,
+                dtype=str(values.dtype),
+                stat_type=analysis.guess.stat_type,
+                stat_type_confidence=analysis.guess.confidence,
+                stat_type_evidence=analysis.guess.evidence,
+                null_count=values.null_count(),
+                distinct_count=present.n_unique(),
+                min=_as_text(present.min()) if len(present) else None,
+                max=_as_text(present.max()) if len(present) else None,
+            )
+        )
+    return ProfiledTable(pl.DataFrame(stored) if stored else frame, columns)
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text[:MAX_TEXT]
+
+
+def write_parquet(table: ProfiledTable, path: Path, mdc: dict[str, Any]) -> None:
+    """zstd Parquet with the MDC schema as JSON under the key-value metadata key `mdc`."""
+    table.frame.write_parquet(
+        path, compression="zstd", statistics=True, metadata={"mdc": json.dumps(mdc)}
+    )
