@@ -28,7 +28,10 @@ def stack() -> Iterator[Stack]:
         home=ROOT / ".mdc" / "test",
         base_port=int(os.environ.get("MDC_TEST_BASE_PORT", "47000")),
         repo_root=ROOT,
-        extra_env={"MDC_CHANGE_DETECTOR_MIN_INTERVAL_SECONDS": "1"},
+        extra_env={
+            "MDC_CHANGE_DETECTOR_MIN_INTERVAL_SECONDS": "1",
+            "MDC_CATALOG_MIN_CHECK_INTERVAL_SECONDS": "1",
+        },
     )
     platform.up(demo=False)
     try:

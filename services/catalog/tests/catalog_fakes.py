@@ -88,11 +88,14 @@ class FakeRepository:
         ]
         return found[query.offset : query.offset + query.limit], len(found)
 
-    async def sources_to_publish(self, *, pending_only: bool) -> list[Source]:
+    async def sources_to_publish(
+        self, *, pending_only: bool, changed_before: datetime | None = None
+    ) -> list[Source]:
         return [
             s
             for s in sorted(self.sources.values(), key=lambda s: s.name)
-            if not pending_only or self.published.get(s.id, 0) < s.revision
+            if (not pending_only or self.published.get(s.id, 0) < s.revision)
+            and (changed_before is None or s.updated_at < changed_before)
         ]
 
     async def mark_published(self, source_id: uuid.UUID, revision: int) -> None:

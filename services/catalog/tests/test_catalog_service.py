@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from functools import partial
 
 import httpx
 import pytest
@@ -57,9 +58,12 @@ async def test_republish_sends_pending_revisions_then_nothing() -> None:
     await admin.update(created.id, SourceUpdate(check_interval_seconds=60))
     assert sink.events == []
     sink.fail = False
-    assert await republish_definitions(fake_scope(repo), sink, pending_only=True) == 1
-    assert [(e.revision, e.check_interval_seconds) for e in sink.events] == [(2, 60)]
+    # Just changed: left to the request that changed it for a few seconds.
     assert await republish_definitions(fake_scope(repo), sink, pending_only=True) == 0
+    republish = partial(republish_definitions, fake_scope(repo), sink, settle_seconds=0)
+    assert await republish(pending_only=True) == 1
+    assert [(e.revision, e.check_interval_seconds) for e in sink.events] == [(2, 60)]
+    assert await republish(pending_only=True) == 0
     # At start-up every definition goes out again; consumers keep the highest revision.
     assert await republish_definitions(fake_scope(repo), sink, pending_only=False) == 1
 

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from catalog_fakes import AUTH, FakeRepository, FakeSink
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from mdc_contracts import deterministic_id
 
@@ -270,3 +271,20 @@ def test_delete_is_soft_and_publishes_inactive(
     again = client.post("/admin/sources", json=PENGUINS, headers=AUTH)
     assert again.status_code == 409
     assert "deleted" in again.json()["error"]["message"]
+
+
+def test_check_interval_floor_is_a_setting(app: FastAPI, client: TestClient) -> None:
+    response = client.post(
+        "/admin/sources", json={**PENGUINS, "check_interval_seconds": 2}, headers=AUTH
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "check_interval_seconds"]
+    assert "5" in response.json()["detail"][0]["msg"]
+
+    app.state.settings.min_check_interval_seconds = 1  # e.g. a test deployment
+    created = _create(client, check_interval_seconds=2)
+    assert created["check_interval_seconds"] == 2
+    response = client.patch(
+        f"/admin/sources/{created['id']}", json={"check_interval_seconds": 0}, headers=AUTH
+    )
+    assert response.status_code == 422  # the contract's floor of 1 always holds

@@ -22,6 +22,11 @@ class CatalogSettings(BaseSettings):
         repr=False,
         description="API keys that may call /admin endpoints (comma-separated in the env).",
     )
+    min_check_interval_seconds: int = Field(
+        default=5,
+        ge=1,
+        description="Shortest check interval a provider may ask for (protects publishers).",
+    )
     republish_interval_seconds: float = Field(
         default=30.0,
         gt=0,

@@ -29,7 +29,8 @@ from sqlmodel import Field, SQLModel
 from mdc_catalog.config import SCHEMA
 
 SOURCE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,127}$"
-MIN_CHECK_INTERVAL_SECONDS = 5
+# The contract's floor; the deployment's own floor (default 5 s) is a setting, checked by the API.
+CHECK_INTERVAL_FLOOR_SECONDS = 1
 DEFAULT_CHECK_INTERVAL_SECONDS = 3600
 
 _http_url = TypeAdapter(HttpUrl)
@@ -51,7 +52,7 @@ SourceUrl = Annotated[
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=300)]
 LongText = Annotated[str, StringConstraints(max_length=20_000)]
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-CheckInterval = Annotated[int, Field(ge=MIN_CHECK_INTERVAL_SECONDS, le=366 * 24 * 3600)]
+CheckInterval = Annotated[int, Field(ge=CHECK_INTERVAL_FLOOR_SECONDS, le=366 * 24 * 3600)]
 
 # Tables of this service only, in their own metadata, so create_all never touches other schemas.
 catalog_registry = registry(metadata=MetaData(schema=SCHEMA))
@@ -62,7 +63,7 @@ class CatalogTable(SQLModel, registry=catalog_registry):
 
 
 def _timestamp(**kwargs: Any) -> Any:
-    return Field(sa_type=DateTime(timezone=True), **kwargs)  # type: ignore[call-overload]
+    return Field(sa_type=DateTime(timezone=True), **kwargs)
 
 
 # --- sources -------------------------------------------------------------------------------

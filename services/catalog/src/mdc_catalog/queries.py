@@ -10,8 +10,9 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, func, or_
+from sqlalchemy import ColumnElement, exists, func, or_
 from sqlmodel import col, select
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from mdc_catalog.models import Dataset, DatasetColumn, DatasetVersion, Source
 from mdc_catalog.schemas import (
@@ -29,7 +30,7 @@ _description = func.coalesce(col(Dataset.description), col(Source.description)).
 
 
 def _dataset_rows() -> Select[Any]:
-    return select(  # type: ignore[call-overload, no-any-return]
+    return select(  # type: ignore[call-overload, no-any-return]  # typed up to 4 columns
         col(Dataset.id),
         col(Dataset.name),
         _title,
@@ -89,7 +90,7 @@ def dataset_search(query: DatasetFilter) -> Select[Any]:
     )
 
 
-def dataset_count(query: DatasetFilter) -> Select[Any]:
+def dataset_count(query: DatasetFilter) -> SelectOfScalar[int]:
     return (
         select(func.count())
         .select_from(Dataset)
@@ -102,7 +103,7 @@ def dataset_by_id(dataset_id: uuid.UUID) -> Select[Any]:
     return _dataset_rows().where(col(Dataset.id) == dataset_id)
 
 
-def dataset_columns(dataset_id: uuid.UUID, version: int) -> Select[Any]:
+def dataset_columns(dataset_id: uuid.UUID, version: int) -> SelectOfScalar[DatasetColumn]:
     return (
         select(DatasetColumn)
         .where(DatasetColumn.dataset_id == dataset_id, DatasetColumn.version == version)
@@ -110,7 +111,7 @@ def dataset_columns(dataset_id: uuid.UUID, version: int) -> Select[Any]:
     )
 
 
-def dataset_versions(dataset_id: uuid.UUID) -> Select[Any]:
+def dataset_versions(dataset_id: uuid.UUID) -> SelectOfScalar[DatasetVersion]:
     return (
         select(DatasetVersion)
         .where(DatasetVersion.dataset_id == dataset_id)
@@ -118,7 +119,7 @@ def dataset_versions(dataset_id: uuid.UUID) -> Select[Any]:
     )
 
 
-def dataset_version(dataset_id: uuid.UUID, version: int) -> Select[Any]:
+def dataset_version(dataset_id: uuid.UUID, version: int) -> SelectOfScalar[DatasetVersion]:
     return select(DatasetVersion).where(
         DatasetVersion.dataset_id == dataset_id, DatasetVersion.version == version
     )

@@ -10,7 +10,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from typing import Protocol
+from datetime import datetime
+from typing import Any, Protocol
 
 from mdc_common.errors import Conflict
 from sqlalchemy import func, update
@@ -60,8 +61,11 @@ class CatalogRepository(Protocol):
 
     async def list_sources(self, query: SourceFilter) -> tuple[list[Source], int]: ...
 
-    async def sources_to_publish(self, *, pending_only: bool) -> list[Source]:
-        """All sources, or only those whose latest revision may not be on the topic yet."""
+    async def sources_to_publish(
+        self, *, pending_only: bool, changed_before: datetime | None = None
+    ) -> list[Source]:
+        """All sources, or only those whose latest revision may not be on the topic yet
+        (and, with `changed_before`, that were last changed before then)."""
 
     async def mark_published(self, source_id: uuid.UUID, revision: int) -> None: ...
 
@@ -133,10 +137,14 @@ class SqlCatalogRepository:
         rows = await self.session.exec(page.limit(query.limit).offset(query.offset))
         return list(rows.all()), total
 
-    async def sources_to_publish(self, *, pending_only: bool) -> list[Source]:
+    async def sources_to_publish(
+        self, *, pending_only: bool, changed_before: datetime | None = None
+    ) -> list[Source]:
         statement = select(Source).order_by(col(Source.name))
         if pending_only:
             statement = statement.where(col(Source.published_revision) < col(Source.revision))
+        if changed_before is not None:
+            statement = statement.where(col(Source.updated_at) < changed_before)
         return list((await self.session.exec(statement)).all())
 
     async def mark_published(self, source_id: uuid.UUID, revision: int) -> None:
@@ -190,7 +198,7 @@ class SqlCatalogRepository:
         return [summary_from_row(row) for row in rows], total
 
     async def get_dataset(self, dataset_id: uuid.UUID) -> DatasetDetail | None:
-        row = (await self.session.exec(dataset_by_id(dataset_id))).first()
+        row: Any = (await self.session.exec(dataset_by_id(dataset_id))).first()  # a labelled Row
         if row is None:
             return None
         columns = await self.session.exec(dataset_columns(dataset_id, row.version))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 from typing import Protocol
 
 from mdc_common.broker import EventPublisher
@@ -29,6 +30,10 @@ from mdc_catalog.schemas import (
 )
 
 log = logging.getLogger(__name__)
+
+# A change is published by its own request right after the commit; the periodic republish
+# leaves it that long, so the two rarely send the same revision twice.
+PENDING_SETTLE_SECONDS = 10.0
 
 
 class DefinitionSink(Protocol):
@@ -176,15 +181,24 @@ class SourceAdmin:
 
 
 async def republish_definitions(
-    scope: RepositoryScope, sink: DefinitionSink, *, pending_only: bool
+    scope: RepositoryScope,
+    sink: DefinitionSink,
+    *,
+    pending_only: bool,
+    settle_seconds: float = PENDING_SETTLE_SECONDS,
 ) -> int:
     """Publish the definitions of all sources (or the pending ones); returns how many.
 
-    Safe to repeat: the change-detector keeps the highest revision per source.
+    Safe to repeat: the change-detector keeps the highest revision per source. Pending
+    sources changed in the last `settle_seconds` are left to the request that changed them.
     """
     published = 0
+    changed_before = utc_now() - timedelta(seconds=settle_seconds) if pending_only else None
     async with scope() as repo:
-        for source in await repo.sources_to_publish(pending_only=pending_only):
+        candidates = await repo.sources_to_publish(
+            pending_only=pending_only, changed_before=changed_before
+        )
+        for source in candidates:
             await sink.publish(definition_event(source))
             await repo.mark_published(source.id, source.revision)
             published += 1

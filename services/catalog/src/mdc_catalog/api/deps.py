@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mdc_catalog.api.auth import Provider, ProviderAuthError, ProviderKeys
+from mdc_catalog.config import CatalogSettings
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.repository import CatalogRepository, SqlCatalogRepository
 from mdc_catalog.service import DefinitionSink, SourceAdmin
@@ -55,6 +56,14 @@ def get_source_admin(
 
 
 SourceAdminDep = Annotated[SourceAdmin, Depends(get_source_admin)]
+
+
+def get_min_check_interval(request: Request) -> int:
+    settings: CatalogSettings = request.app.state.settings
+    return settings.min_check_interval_seconds
+
+
+MinCheckIntervalDep = Annotated[int, Depends(get_min_check_interval)]
 
 
 def require_provider(

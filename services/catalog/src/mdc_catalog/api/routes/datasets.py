@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from mdc_common.errors import NotFound
@@ -18,7 +18,7 @@ from mdc_catalog.schemas import (
 )
 
 router = APIRouter(prefix="/datasets", tags=["datasets (consumers)"])
-_NOT_FOUND = {404: {"description": "No such dataset or version."}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such dataset or version."}}
 
 
 @router.get("", summary="Search datasets")

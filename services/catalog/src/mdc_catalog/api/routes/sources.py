@@ -7,8 +7,14 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi.exceptions import RequestValidationError
 
-from mdc_catalog.api.deps import ProviderDep, SourceAdminDep, require_provider
+from mdc_catalog.api.deps import (
+    MinCheckIntervalDep,
+    ProviderDep,
+    SourceAdminDep,
+    require_provider,
+)
 from mdc_catalog.schemas import SourceCreate, SourceFilter, SourcePage, SourcePublic, SourceUpdate
 from mdc_catalog.service import source_public
 
@@ -35,8 +41,9 @@ router = APIRouter(
     responses={409: {"description": "A source with this name exists."}},
 )
 async def create_source(
-    body: SourceCreate, admin: SourceAdminDep, provider: ProviderDep
+    body: SourceCreate, admin: SourceAdminDep, provider: ProviderDep, floor: MinCheckIntervalDep
 ) -> SourcePublic:
+    _require_interval(body.check_interval_seconds, floor)
     source = await admin.create(body)
     log.info(
         "source defined by provider",
@@ -63,8 +70,13 @@ async def get_source(source_id: uuid.UUID, admin: SourceAdminDep) -> SourcePubli
     responses={**_NOT_FOUND, 409: {"description": "The source was deleted."}},
 )
 async def update_source(
-    source_id: uuid.UUID, body: SourceUpdate, admin: SourceAdminDep, provider: ProviderDep
+    source_id: uuid.UUID,
+    body: SourceUpdate,
+    admin: SourceAdminDep,
+    provider: ProviderDep,
+    floor: MinCheckIntervalDep,
 ) -> SourcePublic:
+    _require_interval(body.check_interval_seconds, floor)
     source = await admin.update(source_id, body)
     log.info(
         "source changed by provider",
@@ -88,3 +100,19 @@ async def delete_source(
         extra={"source_id": str(source_id), "provider": provider.key_fingerprint},
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _require_interval(seconds: int | None, floor: int) -> None:
+    """The deployment's floor (a setting), reported like any other validation error."""
+    if seconds is not None and seconds < floor:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "greater_than_equal",
+                    "loc": ("body", "check_interval_seconds"),
+                    "msg": f"Input should be greater than or equal to {floor}",
+                    "input": seconds,
+                    "ctx": {"ge": floor},
+                }
+            ]
+        )
