@@ -7,7 +7,7 @@ that were driest on average in the weather record, with the conditions to expect
 from __future__ import annotations
 
 import polars as pl
-from _datasets import read_dataset, write_dataset
+from _datasets import read_dataset, run_step, write_dataset
 
 FIELD_MONTHS = 3
 
@@ -42,4 +42,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_step(main)

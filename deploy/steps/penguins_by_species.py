@@ -7,7 +7,7 @@ of females among those whose sex is known.
 from __future__ import annotations
 
 import polars as pl
-from _datasets import read_dataset, write_dataset
+from _datasets import read_dataset, run_step, write_dataset
 
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
 
@@ -32,4 +32,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_step(main)

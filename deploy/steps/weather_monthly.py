@@ -7,7 +7,7 @@ and how many days were rainy.
 from __future__ import annotations
 
 import polars as pl
-from _datasets import read_dataset, write_dataset
+from _datasets import read_dataset, run_step, write_dataset
 
 
 def as_date(column: str, dtype: pl.DataType) -> pl.Expr:
@@ -40,4 +40,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_step(main)

@@ -10,8 +10,10 @@ skipped upstream step does not skip them, while a failed upstream still blocks t
 
 Commands run through bash with the working directory = the repository root, the workers'
 environment plus MDC_PYTHON (the MDC workspace interpreter), and `{repo}` replaced by the
-shell-quoted repository root. Only the standard library and PyYAML are imported here: the MDC
-workspace is not importable in Airflow's virtualenv.
+shell-quoted repository root. Exit code 99 marks the step skipped rather than failed.
+
+Only the standard library and PyYAML are imported here: the MDC workspace is not importable in
+Airflow's virtualenv.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 DAG_ID = "mdc_pipeline"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 STEPS_FILE = Path(os.environ.get("MDC_STEPS_FILE") or REPO_ROOT / "deploy" / "steps.yaml")
+SKIP_EXIT_CODE = 99  # a command exiting with it is skipped (e.g. an input not produced yet)
 TASK_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 REQUIRED_FIELDS = ("name", "command", "inputs", "outputs")
 KNOWN_FIELDS = {*REQUIRED_FIELDS, "layer", "language", "owner", "description"}
@@ -102,6 +105,7 @@ def make_step_task(step: dict[str, Any], all_steps: set[str]) -> Any:
         task_id=name,
         cwd=str(REPO_ROOT),
         trigger_rule=TriggerRule.NONE_FAILED,
+        skip_on_exit_code=SKIP_EXIT_CODE,
         doc_md=doc,
         owner=str(step.get("owner") or "mdc"),
     )

@@ -88,6 +88,7 @@ def check_one_task_per_step_wired_by_datasets() -> None:
     upstream = {t.task_id: set(t.upstream_task_ids) for t in dag.tasks}
     assert upstream == EXPECTED_UPSTREAM, upstream
     assert all(t.trigger_rule == "none_failed" for t in dag.tasks)
+    assert all(t.skip_on_exit_code == [99] for t in dag.tasks)
     assert {t.cwd for t in dag.tasks} == {str(REPO_ROOT)}
     assert dag.schedule is None
     assert dag.max_active_runs == 1

@@ -64,9 +64,11 @@ def subscribe(
         )
         metrics.events_handled.labels(topic.value, "rejected").inc()
 
+    # One consumer group per (service, topic): members of one group join one after another,
+    # and each join costs a rebalance of several seconds on tansu.
     @broker.subscriber(
         topic.value,
-        group_id=group_id,
+        group_id=f"{group_id}.{topic.value}",
         auto_offset_reset="earliest",
         ack_policy=AckPolicy.NACK_ON_ERROR,
     )

@@ -107,7 +107,10 @@ class AirflowClient:
                 "login_failed",
                 f"Airflow login answered {response.status_code}: {_detail(response)}",
             )
-        token = response.json().get("access_token") if response.content else None
+        try:
+            token = response.json().get("access_token")
+        except (ValueError, AttributeError):
+            token = None
         if not isinstance(token, str) or not token:
             self._fail("login_failed", "Airflow login answered without an access_token")
         return token
