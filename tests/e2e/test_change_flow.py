@@ -52,17 +52,17 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
     weather = _demo_file("vega_datasets", "_data/seattle-weather.csv")
     registered_at = time.monotonic()
     penguins_source = stack.register_source(
-        "e2e-penguins", file_server.write("e2e/penguins.csv", penguins)
+        "palmer-penguins", file_server.write("e2e/penguins.csv", penguins)
     )
-    stack.register_source("e2e-weather", file_server.write("e2e/weather.csv", weather))
+    stack.register_source("seattle-weather", file_server.write("e2e/weather.csv", weather))
 
-    first = stack.wait_for_version("e2e-penguins", 1)
-    stack.wait_for_version("e2e-weather", 1)
+    first = stack.wait_for_version("palmer-penguins", 1)
+    stack.wait_for_version("seattle-weather", 1)
     print(f"\n[latency] registered -> both searchable: {time.monotonic() - registered_at:.2f} s")
     assert first["row_count"] == 344
 
     # The first versions trigger their own runs; let them finish so the change below is clean.
-    for name in ("e2e-penguins", "e2e-weather"):
+    for name in ("palmer-penguins", "seattle-weather"):
         run = wait_for(lambda n=name: _runs_for(stack, n, 1), timeout=120, what=f"{name} v1 run")
         wait_for(lambda r=run[0]: _finished(stack, r["dag_run_id"]), timeout=300,
                  what="first runs to finish")
@@ -74,10 +74,10 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
     changed_at_wall = datetime.now().astimezone()
     file_server.write("e2e/penguins.csv", changed)
 
-    second = stack.wait_for_version("e2e-penguins", 2)
+    second = stack.wait_for_version("palmer-penguins", 2)
     searchable_s = time.monotonic() - changed_at
-    runs = wait_for(lambda: _runs_for(stack, "e2e-penguins", 2), timeout=120,
-                    what="Airflow run for e2e-penguins v2")
+    runs = wait_for(lambda: _runs_for(stack, "palmer-penguins", 2), timeout=120,
+                    what="Airflow run for palmer-penguins v2")
     requested_s = time.monotonic() - changed_at
     queued_at = runs[0].get("queued_at") or runs[0].get("run_after")
     if queued_at:
@@ -96,13 +96,13 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
     assert states[WEATHER_ONLY_STEP] == "skipped"
 
     # Lineage: the standardize job links the raw zone to the new version.
-    node = "dataset:mdc:e2e-penguins"
+    node = "dataset:mdc:palmer-penguins"
     ids = wait_for(
         lambda: (found := _lineage_node_ids(stack, node))
-        and "job:mdc:profiler.standardize.e2e-penguins" in found and found,
+        and "job:mdc:profiler.standardize.palmer-penguins" in found and found,
         what="standardize job in the lineage graph",
     )
-    assert "dataset:mdc-raw:e2e-penguins" in ids
+    assert "dataset:mdc-raw:palmer-penguins" in ids
 
     # An unchanged file yields no new version and no new run.
     outcome = stack.change_detector.post(f"/sources/{penguins_source['id']}/check").json()
@@ -111,8 +111,8 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
         lambda: stack.source(penguins_source["id"])["last_outcome"] == "unchanged",
         what="the unchanged check to reach the catalog",
     )
-    assert stack.dataset_by_name("e2e-penguins")["version"] == 2  # type: ignore[index]
-    assert len(_runs_for(stack, "e2e-penguins", 3)) == 0
+    assert stack.dataset_by_name("palmer-penguins")["version"] == 2  # type: ignore[index]
+    assert len(_runs_for(stack, "palmer-penguins", 3)) == 0
 
 
 def test_demo_files_ship_in_packages() -> None:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from faststream.kafka import KafkaBroker
-
+from faststream.kafka import KafkaBroker, TestKafkaBroker
 from mdc_lineage.app import create_app
 from mdc_lineage.config import LineageSettings
 from mdc_lineage.merging import merge_run, replaces_current_version, replaces_fields
@@ -75,14 +74,20 @@ class InMemoryLineageStore:
             dataset.versions.setdefault(
                 version.version,
                 DatasetVersionView(
-                    version.version, version.origin, run.run_id, run.event_time,
-                    version.row_count, version.byte_count, version.fields,
+                    version.version,
+                    version.origin,
+                    run.run_id,
+                    run.event_time,
+                    version.row_count,
+                    version.byte_count,
+                    version.fields,
                 ),
             )
         for edge in records.edges:
             ref = self.datasets_by_key[edge.dataset].ref
             self.edges[(job.row_id, ref.row_id, edge.direction)] = (
-                GraphEdge(job, ref, edge.direction), run.run_id,
+                GraphEdge(job, ref, edge.direction),
+                run.run_id,
             )
         return True
 
@@ -103,7 +108,10 @@ class InMemoryLineageStore:
     async def datasets(self, refs: Collection[NodeRef]) -> list[DatasetView]:
         return [
             DatasetView(
-                d.ref, d.created_at, d.created_at, d.fields,
+                d.ref,
+                d.created_at,
+                d.created_at,
+                d.fields,
                 d.current.version if d.current else None,
                 d.current.seen_at if d.current else None,
             )
@@ -115,8 +123,16 @@ class InMemoryLineageStore:
         job = EntityKey(ref.key.namespace, ref.key.name)
         views = [
             RunView(
-                run_id, s.job, s.state, s.started_at, s.ended_at, created, created,
-                s.parent_run_id, s.parent_job, s.error_message,
+                run_id,
+                s.job,
+                s.state,
+                s.started_at,
+                s.ended_at,
+                created,
+                created,
+                s.parent_run_id,
+                s.parent_job,
+                s.error_message,
             )
             for run_id, (s, created) in self.runs.items()
             if s.job == job
@@ -147,7 +163,9 @@ class InMemoryLineageStore:
     def edge_run(self, job: str, dataset: str, direction: Direction) -> uuid.UUID:
         for edge, run_id in self.edges.values():
             if (edge.job.key.name, edge.dataset.key.name, edge.direction) == (
-                job, dataset, direction,
+                job,
+                dataset,
+                direction,
             ):
                 return run_id
         raise KeyError((job, dataset, direction))
@@ -169,13 +187,12 @@ def broker() -> KafkaBroker:
 
 
 @pytest.fixture
-def client(store: InMemoryLineageStore, broker: KafkaBroker) -> Iterator[TestClient]:
+async def client(store: InMemoryLineageStore, broker: KafkaBroker) -> AsyncIterator[TestClient]:
     """The real app around the fake store; the Kafka broker is in memory (TestKafkaBroker)."""
-    from faststream.kafka import TestKafkaBroker
-
     app = create_app(LineageSettings(max_event_bytes=64 * 1024), store=store, broker=broker)
-    with TestKafkaBroker(broker), TestClient(app) as test_client:
-        yield test_client
+    async with TestKafkaBroker(broker):
+        with TestClient(app) as test_client:
+            yield test_client
 
 
 def ol_event(

@@ -3,7 +3,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-
 from mdc_common.errors import NotFound
 from mdc_contracts.lineage import RunEvent
 from mdc_lineage.service import Door, LineageService
@@ -16,7 +15,7 @@ def ds(namespace: str, name: str, **facets: Any) -> dict[str, Any]:
 @pytest.fixture
 async def pipeline(service: LineageService, make_event: Any, t0: Any) -> LineageService:
     """source -> download -> raw -> standardize -> curated -> join -> joined
-                             raw -> profile -> profile_report          other -> join"""
+    raw -> profile -> profile_report          other -> join"""
     steps = [
         ("download", [ds("http://127.0.0.1:57010", "/x.csv")], [ds("mdc-raw", "x")]),
         ("standardize", [ds("mdc-raw", "x")], [ds("mdc", "x")]),
@@ -24,8 +23,9 @@ async def pipeline(service: LineageService, make_event: Any, t0: Any) -> Lineage
         ("join", [ds("mdc", "x"), ds("mdc", "other")], [ds("mdc", "joined")]),
     ]
     for minute, (job, inputs, outputs) in enumerate(steps):
-        event = make_event(job=job, inputs=inputs, outputs=outputs,
-                           event_time=t0 + timedelta(minutes=minute))
+        event = make_event(
+            job=job, inputs=inputs, outputs=outputs, event_time=t0 + timedelta(minutes=minute)
+        )
         await service.ingest(RunEvent.model_validate(event), Door.KAFKA)
     return service
 
@@ -50,13 +50,16 @@ async def test_upstream_and_downstream_without_siblings(pipeline: LineageService
     assert node["type"] == "DATASET"
     assert node["inEdges"] == [{"origin": "job:mdc:standardize", "destination": "dataset:mdc:x"}]
     assert node["outEdges"] == [{"origin": "dataset:mdc:x", "destination": "job:mdc:join"}]
-    assert node["data"]["namespace"] == "mdc" and node["data"]["name"] == "x"
+    assert node["data"]["namespace"] == "mdc"
+    assert node["data"]["name"] == "x"
 
 
 async def test_depth_counts_edges(pipeline: LineageService) -> None:
     assert ids(await pipeline.lineage("dataset:mdc:x", depth=0)) == ["dataset:mdc:x"]
     assert ids(await pipeline.lineage("dataset:mdc:x", depth=1)) == [
-        "dataset:mdc:x", "job:mdc:join", "job:mdc:standardize",
+        "dataset:mdc:x",
+        "job:mdc:join",
+        "job:mdc:standardize",
     ]
 
 
@@ -69,12 +72,17 @@ async def test_one_store_query_per_level(pipeline: LineageService, store: Any) -
 
 async def test_job_node_shows_its_latest_run(pipeline: LineageService) -> None:
     graph = await pipeline.lineage("job:mdc:join", depth=1)
-    assert ids(graph) == ["job:mdc:join", "dataset:mdc:joined", "dataset:mdc:other",
-                          "dataset:mdc:x"]
+    assert ids(graph) == [
+        "job:mdc:join",
+        "dataset:mdc:joined",
+        "dataset:mdc:other",
+        "dataset:mdc:x",
+    ]
     job = graph["graph"][0]
     assert job["type"] == "JOB"
     assert job["data"]["latestRun"]["state"] == "COMPLETE"
-    assert len(job["inEdges"]) == 2 and len(job["outEdges"]) == 1
+    assert len(job["inEdges"]) == 2
+    assert len(job["outEdges"]) == 1
 
 
 async def test_namespace_with_colons_is_found(pipeline: LineageService) -> None:
@@ -92,15 +100,17 @@ async def test_cycles_terminate(service: LineageService, make_event: Any) -> Non
     await service.ingest(RunEvent.model_validate(loop), Door.HTTP)
     graph = await service.lineage("dataset:mdc:t", depth=100)
     assert ids(graph) == ["dataset:mdc:t", "job:mdc:dedupe"]
-    assert len(graph["graph"][1]["inEdges"]) == 1 and len(graph["graph"][1]["outEdges"]) == 1
+    assert len(graph["graph"][1]["inEdges"]) == 1
+    assert len(graph["graph"][1]["outEdges"]) == 1
 
 
 async def test_node_budget_truncates(store: Any, make_event: Any) -> None:
     from mdc_lineage.metrics import LineageMetrics
 
     small = LineageService(store, LineageMetrics("lineage"), graph_max_nodes=3)
-    fan_out = make_event(job="split", inputs=[ds("mdc", "in")],
-                         outputs=[ds("mdc", f"out{i}") for i in range(5)])
+    fan_out = make_event(
+        job="split", inputs=[ds("mdc", "in")], outputs=[ds("mdc", f"out{i}") for i in range(5)]
+    )
     await small.ingest(RunEvent.model_validate(fan_out), Door.HTTP)
     graph = await small.lineage("dataset:mdc:in", depth=5)
     assert graph["truncated"] is True
@@ -111,13 +121,19 @@ async def test_node_budget_truncates(store: Any, make_event: Any) -> None:
             assert {edge["origin"], edge["destination"]} <= listed
 
 
-async def test_run_history_and_dataset_versions(service: LineageService, make_event: Any,
-                                                t0: Any) -> None:
+async def test_run_history_and_dataset_versions(
+    service: LineageService, make_event: Any, t0: Any
+) -> None:
     run_id = uuid.uuid4()
     out = ds("mdc", "y", version={"datasetVersion": "v1"})
     for event_type, seconds in (("START", 0), ("COMPLETE", 30)):
-        event = make_event(event_type, run_id=run_id, job="build", outputs=[out],
-                           event_time=t0 + timedelta(seconds=seconds))
+        event = make_event(
+            event_type,
+            run_id=run_id,
+            job="build",
+            outputs=[out],
+            event_time=t0 + timedelta(seconds=seconds),
+        )
         await service.ingest(RunEvent.model_validate(event), Door.HTTP)
     runs = await service.job_runs("mdc", "build", limit=10, offset=0)
     assert runs["totalCount"] == 1

@@ -3,7 +3,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-
 from mdc_common.lineage import curated_dataset, raw_dataset, run_event, source_dataset
 from mdc_contracts.lineage import RunEvent, RunState
 from mdc_lineage.errors import InvalidEvent
@@ -41,7 +40,10 @@ def test_event_becomes_job_run_edges_and_datasets() -> None:
     )
     fields = {d.key: d.fields for d in records.datasets}
     assert fields[RAW] is None
-    assert fields[CURATED] == [{"name": "id", "type": "Int64"}, {"name": "region", "type": "String"}]
+    assert fields[CURATED] == [
+        {"name": "id", "type": "Int64"},
+        {"name": "region", "type": "String"},
+    ]
     assert records.payload["run"]["runId"] == str(uuid.UUID(int=1))
     assert records.warnings == ()
 
@@ -53,7 +55,8 @@ def test_versions_come_from_the_version_facet_or_the_output_content() -> None:
     assert versions[RAW].origin is VersionOrigin.FACET
     assert versions[RAW].written is False
     derived = versions[CURATED]
-    assert derived.origin is VersionOrigin.CONTENT and derived.written
+    assert derived.origin is VersionOrigin.CONTENT
+    assert derived.written
     assert derived.version.startswith("sha256:")
     assert derived.row_count == 42
     # Same content, same version: storing it again creates nothing new.
@@ -89,10 +92,24 @@ def test_a_write_wins_over_a_read_of_the_same_dataset_in_one_event() -> None:
             "eventTime": T0.isoformat(),
             "run": {"runId": str(uuid.uuid4())},
             "job": {"namespace": "mdc", "name": "dedupe"},
-            "inputs": [{**dataset, "facets": {"schema": {"fields": [{"name": "old"}]},
-                                              "version": {"datasetVersion": "v1"}}}],
-            "outputs": [{**dataset, "facets": {"schema": {"fields": [{"name": "new"}]},
-                                               "version": {"datasetVersion": "v1"}}}],
+            "inputs": [
+                {
+                    **dataset,
+                    "facets": {
+                        "schema": {"fields": [{"name": "old"}]},
+                        "version": {"datasetVersion": "v1"},
+                    },
+                }
+            ],
+            "outputs": [
+                {
+                    **dataset,
+                    "facets": {
+                        "schema": {"fields": [{"name": "new"}]},
+                        "version": {"datasetVersion": "v1"},
+                    },
+                }
+            ],
             "producer": "p",
         }
     )
@@ -120,7 +137,9 @@ def test_malformed_known_facets_are_ignored_with_a_warning() -> None:
 
 def test_facet_free_events_from_other_producers_are_fine() -> None:
     event = run_event(
-        RunState.START, job_name="download", run_id=uuid.uuid4(),
+        RunState.START,
+        job_name="download",
+        run_id=uuid.uuid4(),
         inputs=[source_dataset("http://127.0.0.1:57010/x.csv")],
     )
     records = map_run_event(event)

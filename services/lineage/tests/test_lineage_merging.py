@@ -2,26 +2,34 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-
 from mdc_contracts.lineage import RunState
 from mdc_lineage.errors import InvalidEvent
 from mdc_lineage.merging import merge_run, replaces_current_version, replaces_fields
-from mdc_lineage.records import CurrentVersion, EntityKey, RunRecord
+from mdc_lineage.records import CurrentVersion, EntityKey, RunRecord, RunSnapshot
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 JOB = EntityKey("mdc", "standardize")
 RUN = uuid.UUID(int=7)
 
 
-def record(state: RunState, seconds: int = 0, **kwargs: object) -> RunRecord:
-    return RunRecord(RUN, kwargs.pop("job", JOB), state, T0 + timedelta(seconds=seconds),
-                     **kwargs)  # type: ignore[arg-type]
+def record(
+    state: RunState,
+    seconds: int = 0,
+    *,
+    job: EntityKey = JOB,
+    parent_run_id: uuid.UUID | None = None,
+    error_message: str | None = None,
+) -> RunRecord:
+    return RunRecord(
+        RUN, job, state, T0 + timedelta(seconds=seconds), parent_run_id, None, error_message
+    )
 
 
-def fold(*records: RunRecord):  # type: ignore[no-untyped-def]
-    snapshot = None
+def fold(*records: RunRecord) -> RunSnapshot:
+    snapshot: RunSnapshot | None = None
     for r in records:
         snapshot = merge_run(snapshot, r)
+    assert snapshot is not None
     return snapshot
 
 
@@ -33,8 +41,11 @@ def test_a_run_in_order() -> None:
 
 
 def test_order_of_arrival_does_not_matter() -> None:
-    events = [record(RunState.START), record(RunState.RUNNING, 2), record(RunState.FAIL, 9,
-              error_message="boom")]
+    events = [
+        record(RunState.START),
+        record(RunState.RUNNING, 2),
+        record(RunState.FAIL, 9, error_message="boom"),
+    ]
     assert fold(*events) == fold(*reversed(events)) == fold(events[2], events[0], events[1])
     assert fold(*reversed(events)).state is RunState.FAIL
     assert fold(*reversed(events)).error_message == "boom"
@@ -44,7 +55,8 @@ def test_other_events_add_facets_but_never_change_the_state() -> None:
     run = fold(record(RunState.COMPLETE, 5), record(RunState.OTHER, 60))
     assert run.state is RunState.COMPLETE
     only_other = fold(record(RunState.OTHER, 1))
-    assert only_other.state is RunState.OTHER and only_other.state_at is None
+    assert only_other.state is RunState.OTHER
+    assert only_other.state_at is None
 
 
 def test_same_time_the_later_stage_wins() -> None:

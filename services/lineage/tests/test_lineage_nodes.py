@@ -1,5 +1,4 @@
 import pytest
-
 from mdc_common.errors import BadInput
 from mdc_lineage.nodes import NodeKey, NodeKind, parse_node_id
 

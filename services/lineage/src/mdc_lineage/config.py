@@ -24,5 +24,8 @@ class LineageSettings(BaseSettings):
         description="Largest RunEvent accepted over HTTP, after gzip decoding.",
     )
     graph_max_nodes: int = Field(
-        default=5000, ge=1, description="Lineage graphs stop growing at this many nodes."
+        default=5000,
+        ge=1,
+        le=20_000,  # node ids travel as bind parameters; PostgreSQL allows 32767 per query
+        description="Lineage graphs stop growing at this many nodes.",
     )

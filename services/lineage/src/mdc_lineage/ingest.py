@@ -8,7 +8,7 @@ import math
 from datetime import UTC
 from typing import Any
 
-from mdc_contracts.lineage import OLDataset, RunEvent, RunState
+from mdc_contracts.lineage import OLDataset, OLJob, RunEvent, RunState
 
 from mdc_lineage.errors import InvalidEvent
 from mdc_lineage.facets import FacetReader
@@ -30,20 +30,12 @@ MAX_NESTING = 64
 
 def map_run_event(event: RunEvent) -> IngestRecords:
     """Everything the event contributes to the store; raises InvalidEvent if it cannot be stored."""
+    _refuse_unstorable(event)
+    # Facets are read from the JSON form, so whatever is stored is plain JSON.
     payload = event.model_dump(mode="json", by_alias=True)
-    # Checked on the Python values: JSON mode would have turned NaN into null already, but the
-    # facets the store reads (schema fields) come from the event itself.
-    problems = [*_unstorable_values(event.model_dump(by_alias=True)), *_oversized_keys(event)]
-    try:
-        event.eventTime.astimezone(UTC)
-    except OverflowError:
-        problems.append({"field": "eventTime", "message": "eventTime is out of range"})
-    if problems:
-        raise InvalidEvent("the RunEvent cannot be stored: " + problems[0]["message"], problems)
-
     reader = FacetReader()
     job = EntityKey(event.job.namespace, event.job.name)
-    parent = reader.parent(event.run.facets, "run.facets")
+    parent = reader.parent(payload["run"]["facets"], "run.facets")
     run = RunRecord(
         run_id=event.run.runId,
         job=job,
@@ -51,84 +43,83 @@ def map_run_event(event: RunEvent) -> IngestRecords:
         event_time=event.eventTime,
         parent_run_id=parent[0] if parent else None,
         parent_job=parent[1] if parent else None,
-        error_message=reader.error_message(event.run.facets, "run.facets"),
+        error_message=reader.error_message(payload["run"]["facets"], "run.facets"),
     )
-
-    fields_by_dataset: dict[EntityKey, list[dict[str, Any]] | None] = {}
-    edges: set[EdgeRecord] = set()
-    versions: dict[tuple[EntityKey, str], DatasetVersionRecord] = {}
-    # Inputs first, so an output's schema (what was written) wins over an input's.
-    for index, dataset in enumerate(event.inputs):
-        where = f"inputs[{index}].facets"
-        key = EntityKey(dataset.namespace, dataset.name)
-        edges.add(EdgeRecord(job, key, Direction.INPUT))
-        fields = reader.schema_fields(dataset.facets, where)
-        _remember_fields(fields_by_dataset, key, fields)
-        version = reader.version(dataset.facets, where)
-        if version is not None:
-            record = DatasetVersionRecord(key, version, VersionOrigin.FACET, False, fields=fields)
-            versions.setdefault((key, version), record)
-    for index, output in enumerate(event.outputs):
-        where = f"outputs[{index}]"
-        key = EntityKey(output.namespace, output.name)
-        edges.add(EdgeRecord(job, key, Direction.OUTPUT))
-        fields = reader.schema_fields(output.facets, f"{where}.facets")
-        _remember_fields(fields_by_dataset, key, fields, override=True)
-        stats = reader.output_statistics(output.outputFacets, f"{where}.outputFacets")
-        record = _output_version(event, output, key, fields, stats, reader, where)
-        if record is not None:
-            # A write of a version beats a read of it in the same event.
-            versions[(key, record.version)] = record
-
-    datasets = tuple(DatasetRecord(k, f) for k, f in sorted(fields_by_dataset.items()))
-    namespaces = {job.namespace, *(k.namespace for k in fields_by_dataset)}
+    datasets = _DatasetCollector(job, reader)
+    # Inputs first, so that an output's schema (what was written) wins over an input's.
+    for index, dataset in enumerate(payload["inputs"]):
+        datasets.add_input(dataset, f"inputs[{index}]")
+    for index, dataset in enumerate(payload["outputs"]):
+        datasets.add_output(dataset, f"outputs[{index}]", event.eventType)
     return IngestRecords(
         run=run,
         payload=payload,
-        namespaces=tuple(sorted(namespaces)),
-        datasets=datasets,
-        edges=tuple(sorted(edges)),
-        versions=tuple(v for _, v in sorted(versions.items())),
+        namespaces=tuple(sorted({job.namespace, *(k.namespace for k in datasets.fields)})),
+        datasets=tuple(DatasetRecord(k, f) for k, f in sorted(datasets.fields.items())),
+        edges=tuple(sorted(datasets.edges)),
+        versions=tuple(v for _, v in sorted(datasets.versions.items())),
         warnings=tuple(reader.warnings),
     )
 
 
-def _remember_fields(
-    fields_by_dataset: dict[EntityKey, list[dict[str, Any]] | None],
-    key: EntityKey,
-    fields: list[dict[str, Any]] | None,
-    *,
-    override: bool = False,
-) -> None:
-    # Outputs override; otherwise the first schema reported for the dataset in the event counts.
-    unknown_yet = fields_by_dataset.get(key) is None
-    if unknown_yet or (fields is not None and override):
-        fields_by_dataset[key] = fields
+class _DatasetCollector:
+    """The datasets of one event, each once, with its edges, schema and versions."""
+
+    def __init__(self, job: EntityKey, reader: FacetReader) -> None:
+        self.job = job
+        self.reader = reader
+        self.fields: dict[EntityKey, list[dict[str, Any]] | None] = {}
+        self.edges: set[EdgeRecord] = set()
+        self.versions: dict[tuple[EntityKey, str], DatasetVersionRecord] = {}
+
+    def _add(
+        self, dataset: dict[str, Any], where: str, direction: Direction
+    ) -> tuple[EntityKey, list[dict[str, Any]] | None]:
+        key = EntityKey(dataset["namespace"], dataset["name"])
+        self.edges.add(EdgeRecord(self.job, key, direction))
+        fields = self.reader.schema_fields(dataset["facets"], f"{where}.facets")
+        # The first schema reported in the event counts, unless an output reports one.
+        if self.fields.get(key) is None or (fields is not None and direction is Direction.OUTPUT):
+            self.fields[key] = fields
+        return key, fields
+
+    def add_input(self, dataset: dict[str, Any], where: str) -> None:
+        key, fields = self._add(dataset, where, Direction.INPUT)
+        version = self.reader.version(dataset["facets"], f"{where}.facets")
+        if version is not None:
+            record = DatasetVersionRecord(key, version, VersionOrigin.FACET, False, fields=fields)
+            self.versions.setdefault((key, version), record)
+
+    def add_output(self, dataset: dict[str, Any], where: str, event_type: RunState) -> None:
+        """The version an output was written at: the producer's `version` facet, else (on
+        COMPLETE only, when the data is final) a hash of its schema and statistics, so that
+        equal content gives the same version and nothing new is stored for it."""
+        key, fields = self._add(dataset, where, Direction.OUTPUT)
+        stats = self.reader.output_statistics(dataset["outputFacets"], f"{where}.outputFacets")
+        rows, size = stats if stats else (None, None)
+        version = self.reader.version(dataset["facets"], f"{where}.facets")
+        origin = VersionOrigin.FACET
+        if version is None:
+            if event_type is not RunState.COMPLETE or (fields is None and stats is None):
+                return
+            content = {"fields": fields, "rowCount": rows, "size": size}
+            digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+            version, origin = f"sha256:{digest}", VersionOrigin.CONTENT
+        # A write of a version beats a read of it in the same event.
+        self.versions[(key, version)] = DatasetVersionRecord(
+            key, version, origin, True, rows, size, fields
+        )
 
 
-def _output_version(
-    event: RunEvent,
-    output: OLDataset,
-    key: EntityKey,
-    fields: list[dict[str, Any]] | None,
-    stats: tuple[int | None, int | None] | None,
-    reader: FacetReader,
-    where: str,
-) -> DatasetVersionRecord | None:
-    """The version an output was written at: the producer's `version` facet, else (on COMPLETE
-    only, when the data is final) a hash of its schema and statistics, so that equal content
-    gives the same version and nothing new is stored for it."""
-    rows, size = stats if stats else (None, None)
-    version = reader.version(output.facets, f"{where}.facets")
-    if version is not None:
-        return DatasetVersionRecord(key, version, VersionOrigin.FACET, True, rows, size, fields)
-    if event.eventType is not RunState.COMPLETE or (fields is None and stats is None):
-        return None
-    content = {"fields": fields, "rowCount": rows, "size": size}
-    digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
-    return DatasetVersionRecord(
-        key, f"sha256:{digest}", VersionOrigin.CONTENT, True, rows, size, fields
-    )
+def _refuse_unstorable(event: RunEvent) -> None:
+    # On the Python values: JSON mode would already have turned NaN into null.
+    problems = [*_unstorable_values(event.model_dump(by_alias=True)), *_oversized_keys(event)]
+    try:
+        event.eventTime.astimezone(UTC)
+    except OverflowError:
+        problems.append({"field": "eventTime", "message": "eventTime is out of range"})
+    if problems:
+        raise InvalidEvent("the RunEvent cannot be stored: " + problems[0]["message"], problems)
 
 
 def _unstorable_values(payload: dict[str, Any]) -> list[dict[str, str]]:
@@ -156,7 +147,7 @@ def _unstorable_values(payload: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _oversized_keys(event: RunEvent) -> list[dict[str, str]]:
-    named = [("job", event.job)]
+    named: list[tuple[str, OLJob | OLDataset]] = [("job", event.job)]
     named += [(f"inputs[{i}]", d) for i, d in enumerate(event.inputs)]
     named += [(f"outputs[{i}]", d) for i, d in enumerate(event.outputs)]
     return [

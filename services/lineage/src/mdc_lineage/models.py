@@ -146,3 +146,13 @@ class DatasetVersionRow(LineageTable, table=True):
     row_count: int | None = Field(default=None, sa_type=BigInteger)
     byte_count: int | None = Field(default=None, sa_type=BigInteger)
     fields: list[dict[str, Any]] | None = Field(default=None, sa_type=_JSON)
+
+
+# The tables as SQLAlchemy Core sees them, for the repository's upserts and reads.
+namespaces_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.namespaces"]
+jobs_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.jobs"]
+datasets_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.datasets"]
+runs_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.runs"]
+run_events_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.run_events"]
+edges_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.edges"]
+dataset_versions_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.dataset_versions"]

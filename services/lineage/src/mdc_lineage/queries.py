@@ -9,16 +9,14 @@ from mdc_contracts.lineage import RunState
 from sqlalchemy import ColumnElement, and_, func, or_, select, true, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mdc_lineage.models import DatasetRow, DatasetVersionRow, EdgeRow, JobRow, RunRow
+from mdc_lineage.models import dataset_versions_table as versions_t
+from mdc_lineage.models import datasets_table as datasets_t
+from mdc_lineage.models import edges_table as edges_t
+from mdc_lineage.models import jobs_table as jobs_t
+from mdc_lineage.models import runs_table as runs_t
 from mdc_lineage.nodes import NodeKey, NodeKind, NodeRef
 from mdc_lineage.ports import DatasetVersionView, DatasetView, GraphEdge, JobView, RunView
 from mdc_lineage.records import Direction, EntityKey, RunSnapshot, VersionOrigin
-
-jobs_t = JobRow.__table__
-datasets_t = DatasetRow.__table__
-runs_t = RunRow.__table__
-edges_t = EdgeRow.__table__
-versions_t = DatasetVersionRow.__table__
 
 # Latest run first: by when it started, else by its latest state change, else by arrival.
 _RUN_RECENCY = (

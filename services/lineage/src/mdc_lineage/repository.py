@@ -21,15 +21,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from mdc_lineage import queries
 from mdc_lineage.errors import InvalidEvent
 from mdc_lineage.merging import merge_run, replaces_current_version, replaces_fields
-from mdc_lineage.models import (
-    DatasetRow,
-    DatasetVersionRow,
-    EdgeRow,
-    JobRow,
-    NamespaceRow,
-    RunEventRow,
-    RunRow,
-)
+from mdc_lineage.models import dataset_versions_table as versions_t
+from mdc_lineage.models import datasets_table as datasets_t
+from mdc_lineage.models import edges_table as edges_t
+from mdc_lineage.models import jobs_table as jobs_t
+from mdc_lineage.models import namespaces_table as namespaces_t
+from mdc_lineage.models import run_events_table as events_t
+from mdc_lineage.models import runs_table as runs_t
 from mdc_lineage.nodes import NodeKey, NodeRef
 from mdc_lineage.ports import DatasetVersionView, DatasetView, GraphEdge, JobView, RunView
 from mdc_lineage.records import CurrentVersion, EntityKey, IngestRecords, RunSnapshot
@@ -38,14 +36,6 @@ log = logging.getLogger(__name__)
 
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
 _ATTEMPTS = 3
-
-events_t = RunEventRow.__table__
-namespaces_t = NamespaceRow.__table__
-jobs_t = JobRow.__table__
-datasets_t = DatasetRow.__table__
-runs_t = RunRow.__table__
-edges_t = EdgeRow.__table__
-versions_t = DatasetVersionRow.__table__
 
 
 class PostgresLineageStore:

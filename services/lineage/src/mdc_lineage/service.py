@@ -8,6 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from mdc_common.errors import NotFound
+from mdc_common.logging import event_context
 from mdc_contracts.lineage import RunEvent
 
 from mdc_lineage.errors import InvalidEvent
@@ -38,6 +39,10 @@ class LineageService:
     async def ingest(self, event: RunEvent, door: Door) -> IngestOutcome:
         """Store one RunEvent idempotently: the same (runId, eventType, eventTime) twice changes
         nothing. Raises InvalidEvent (a BadInput) for an event that cannot be stored."""
+        with event_context(event.run.runId):
+            return await self._ingest(event, door)
+
+    async def _ingest(self, event: RunEvent, door: Door) -> IngestOutcome:
         try:
             records = map_run_event(event)
             stored = await self.store.store(records, door.value)
