@@ -111,10 +111,13 @@ class FakeRepository:
             row.lease_token,
         )
 
-    async def release(self, source_id: uuid.UUID, lease_token: uuid.UUID) -> None:
+    async def release(
+        self, source_id: uuid.UUID, lease_token: uuid.UUID, retry_at: datetime | None = None
+    ) -> None:
         row = self.rows[source_id]
         if row.lease_token == lease_token:
             row.lease_token = row.lease_until = None
+            row.next_check_at = retry_at or row.next_check_at
 
     async def record_check(self, record: CheckRecord) -> bool:
         row = self.rows.get(record.source_id)

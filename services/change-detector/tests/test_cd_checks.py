@@ -277,3 +277,17 @@ async def test_temporary_files_are_removed(tmp_path) -> None:  # type: ignore[no
     for _ in range(4):
         await r.check(source_id)
     assert list(tmp_path.iterdir()) == []
+
+
+async def test_protocol_and_decoding_errors_are_failures_not_crashes() -> None:
+    def broken(request: httpx.Request) -> httpx.Response:
+        raise httpx.RemoteProtocolError("peer closed connection", request=request)
+
+    report, _ = await _failed_check(broken)
+    assert report.failure.reason == FailureReason.OTHER  # type: ignore[attr-defined]
+    assert "RemoteProtocolError" in report.failure.message  # type: ignore[attr-defined]
+    garbled = {"content-encoding": "gzip"}
+    report, _ = await _failed_check(
+        lambda request: httpx.Response(200, content=b"not gzip", headers=garbled)
+    )
+    assert "DecodingError" in report.failure.message  # type: ignore[attr-defined]

@@ -9,6 +9,7 @@ import httpx
 from cd_support import rig
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from mdc_change_detector.outbox import OutboxRelay
+from mdc_change_detector.ports import PendingMessage
 from mdc_common.broker import EventPublisher
 from mdc_common.metrics import ServiceMetrics
 from mdc_contracts import Topic
@@ -83,4 +84,18 @@ async def test_failed_publish_stops_the_batch_and_resends_the_same_event() -> No
     assert len(checked_ids) == 1
     stored = next(m for m in r.repository.outbox if m.topic == Topic.SOURCE_CHECKS)
     assert uuid.UUID(checked_ids[0]) == uuid.UUID(stored.payload["event_id"])
+    assert r.repository.unsent() == []
+
+
+async def test_a_message_invalid_under_the_current_contract_does_not_block_the_rest() -> None:
+    r = rig(lambda request: httpx.Response(200, content=CSV))
+    await r.check(await r.watch())
+
+    r.repository.outbox.insert(0, PendingMessage(0, Topic.SOURCE_CHECKS, "k", {"bad": True}))
+    broker = KafkaBroker()
+    received = collect_all(broker)
+    relay = OutboxRelay(r.repository, EventPublisher(broker, ServiceMetrics("cd")), r.metrics)
+    async with TestKafkaBroker(broker):
+        assert await relay.publish_pending() == 4
+    assert len(received) == 4
     assert r.repository.unsent() == []

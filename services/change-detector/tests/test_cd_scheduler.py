@@ -81,3 +81,19 @@ async def test_stop_cancels_running_checks_and_gives_sources_back() -> None:
     await scheduler.stop()
     assert r.repository.rows[source_id].lease_token is None
     assert r.metrics.sources_watched._value.get() == 1
+
+
+async def test_unexpected_error_gives_the_source_back_for_a_later_retry() -> None:
+    r = rig(lambda request: httpx.Response(200, content=b"a\n1\n"))
+    source_id = await r.watch()
+
+    async def broken_record(record: object) -> bool:
+        raise ConnectionError("database went away")
+
+    r.repository.record_check = broken_record  # type: ignore[method-assign]
+    scheduler = Scheduler(r.repository, r.checker, r.checker.settings, r.metrics)
+    assert await scheduler.tick() == 1
+    await asyncio.sleep(0.05)
+    row = r.repository.rows[source_id]
+    assert row.lease_token is None
+    assert row.next_check_at > utc_now() + timedelta(seconds=30)  # not a tight retry loop

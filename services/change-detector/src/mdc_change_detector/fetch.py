@@ -83,13 +83,14 @@ def is_html_content_type(content_type: str | None) -> bool:
     return media_type in HTML_CONTENT_TYPES
 
 
-def classify_transport_error(err: httpx.TransportError) -> FetchFailed:
+def classify_request_error(err: httpx.RequestError | httpx.InvalidURL) -> FetchFailed:
     if isinstance(err, httpx.TimeoutException):
         return failure(FailureReason.TIMEOUT, f"timed out: {type(err).__name__}")
     if isinstance(err, httpx.ConnectError):
         if _is_dns_error(err):
             return failure(FailureReason.DNS, f"DNS resolution failed: {err}")
         return failure(FailureReason.CONNECT, f"connection failed: {err}")
+    # Protocol errors, bad content encoding, redirect loops, an invalid or non-HTTP URL.
     return failure(FailureReason.OTHER, f"{type(err).__name__}: {err}")
 
 
@@ -182,6 +183,7 @@ async def fetch(
                     http_status=r.status_code,
                 )
             content_type = r.headers.get("content-type")
+            validators = (r.headers.get("etag"), r.headers.get("last-modified"))
             if is_html_content_type(content_type):
                 return failure(FailureReason.NOT_TABULAR, HTML_MESSAGE)
             declared = r.headers.get("content-length")
@@ -194,9 +196,9 @@ async def fetch(
                     await sink.discard()
                     return _too_large(max_bytes)
             await sink.close()
-    except httpx.TransportError as err:
+    except (httpx.RequestError, httpx.InvalidURL) as err:
         await sink.discard()
-        return classify_transport_error(err)
+        return classify_request_error(err)
     except BaseException:
         await sink.discard()
         raise
@@ -211,8 +213,8 @@ async def fetch(
         sha256=sink.hash.hexdigest(),
         size_bytes=sink.size,
         content_type=content_type,
-        etag=r.headers.get("etag"),
-        last_modified=r.headers.get("last-modified"),
+        etag=validators[0],
+        last_modified=validators[1],
     )
 
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from mdc_common.broker import EventPublisher
 from mdc_contracts import TOPIC_MODELS, utc_now
+from pydantic import ValidationError
 
 from mdc_change_detector.metrics import DetectorMetrics
 from mdc_change_detector.ports import Outbox
@@ -51,7 +52,17 @@ class OutboxRelay:
             if batch is None:  # another replica is relaying
                 return 0
             for message in batch.messages:
-                event = TOPIC_MODELS[message.topic].model_validate(message.payload)
+                try:
+                    event = TOPIC_MODELS[message.topic].model_validate(message.payload)
+                except ValidationError:
+                    # Only possible after an incompatible contract change: one stored event
+                    # must not block all the others forever. Logged in full, then skipped.
+                    log.exception(
+                        "outbox message no longer valid; skipped",
+                        extra={"outbox_id": message.id, "payload": message.payload},
+                    )
+                    batch.mark_sent(message.id)
+                    continue
                 try:
                     await self.publisher.publish(message.topic, event, key=message.key)
                 except Exception:  # Kafka down: keep order, retry this message on the next pass

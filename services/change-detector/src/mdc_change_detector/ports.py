@@ -116,7 +116,11 @@ class SourceRepository(Protocol):
         """Claim one source now; NotFound if unknown, Conflict if a check is running."""
         ...
 
-    async def release(self, source_id: uuid.UUID, lease_token: uuid.UUID) -> None: ...
+    async def release(
+        self, source_id: uuid.UUID, lease_token: uuid.UUID, retry_at: datetime | None = None
+    ) -> None:
+        """Give a claimed source back; `retry_at` postpones its next check (after an error)."""
+        ...
 
     async def record_check(self, record: CheckRecord) -> bool:
         """Apply a check if the lease still holds; False if another checker took over."""

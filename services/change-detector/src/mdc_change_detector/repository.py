@@ -68,10 +68,10 @@ class PostgresRepository:
             "updated_at": now,
             "consecutive_failures": 0,
         }
-        stmt = pg_insert(SOURCE).values(**values)
-        new = stmt.excluded
+        insert_source = pg_insert(SOURCE).values(**values)
+        new = insert_source.excluded
         url_changed = SOURCE.c.url != new.url
-        stmt = stmt.on_conflict_do_update(
+        upsert = insert_source.on_conflict_do_update(
             index_elements=[SOURCE.c.source_id],
             set_={
                 "name": new.name,
@@ -93,7 +93,7 @@ class PostgresRepository:
             where=SOURCE.c.revision < new.revision,  # older or repeated revisions change nothing
         ).returning(SOURCE.c.source_id)
         async with self.sessions() as session, session.begin():
-            return (await session.execute(stmt)).first() is not None
+            return (await session.execute(upsert)).first() is not None
 
     async def claim_due(
         self, now: datetime, limit: int, lease_seconds: float
@@ -122,12 +122,17 @@ class PostgresRepository:
             raise NotFound(f"source {source_id} is not watched")
         raise Conflict(f"a check of source {source_id} is already running")
 
-    async def release(self, source_id: uuid.UUID, lease_token: uuid.UUID) -> None:
+    async def release(
+        self, source_id: uuid.UUID, lease_token: uuid.UUID, retry_at: datetime | None = None
+    ) -> None:
+        values: dict[str, Any] = {"lease_token": None, "lease_until": None}
+        if retry_at is not None:
+            values["next_check_at"] = retry_at
         async with self.sessions() as session, session.begin():
             await session.execute(
                 update(SOURCE)
                 .where(SOURCE.c.source_id == source_id, SOURCE.c.lease_token == lease_token)
-                .values(lease_token=None, lease_until=None)
+                .values(**values)
             )
 
     async def record_check(self, record: CheckRecord) -> bool:

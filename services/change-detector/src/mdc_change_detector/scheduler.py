@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from datetime import timedelta
 
 from mdc_contracts import utc_now
 
@@ -17,6 +18,7 @@ from mdc_change_detector.service import Clock, SourceChecker
 
 log = logging.getLogger(__name__)
 GAUGE_REFRESH_SECONDS = 15.0
+ERROR_RETRY_SECONDS = 60.0
 
 
 class Scheduler:
@@ -52,10 +54,11 @@ class Scheduler:
             await self.checker.check(source)
         except asyncio.CancelledError:
             raise
-        except Exception:  # a bug or the database: give the source back to be retried
+        except Exception:  # a bug or the database: retry later, not in a tight loop
             log.exception("check failed unexpectedly", extra={"source_id": str(source.source_id)})
+            retry_at = self.clock() + timedelta(seconds=ERROR_RETRY_SECONDS)
             with contextlib.suppress(Exception):
-                await self.repository.release(source.source_id, source.lease_token)
+                await self.repository.release(source.source_id, source.lease_token, retry_at)
 
     async def run(self) -> None:
         """Tick forever; cancelled on shutdown (see stop)."""

@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 import httpx
 from mdc_common.storage import S3Uri
@@ -69,7 +68,7 @@ async def apply_definition(
 
 
 class StorageFailed(Exception):
-    pass
+    """The object store refused or could not be reached; the check fails with `storage`."""
 
 
 @dataclass(frozen=True)
@@ -247,7 +246,7 @@ class SourceChecker:
             if not self.store.exists(uri):
                 self.store.put_file(
                     uri,
-                    str(Path(downloaded.path)),
+                    str(downloaded.path),
                     downloaded.content_type or "application/octet-stream",
                 )
         except (MinioException, Urllib3Error, OSError, ValueError) as err:

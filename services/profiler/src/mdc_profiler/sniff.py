@@ -9,7 +9,6 @@ import codecs
 import csv
 import gzip
 import io
-import re
 import shutil
 import zlib
 from collections import Counter
@@ -34,8 +33,6 @@ FOREIGN_FORMATS = (
     (b"%PDF-", "a PDF document, not a CSV"),
     (b"PAR1", "a Parquet file, not a CSV"),
 )
-_COMMA_DECIMAL = re.compile(r"[+-]?\d*,\d+")
-_DOT_DECIMAL = re.compile(r"[+-]?\d*\.\d+")
 
 
 @dataclass(frozen=True)
@@ -45,7 +42,6 @@ class PreparedText:
     path: Path
     encoding: str
     delimiter: str
-    decimal_comma: bool
     compression: str | None
 
 
@@ -56,15 +52,8 @@ def prepare(path: Path, work_dir: Path) -> PreparedText:
     check_content(head)
     encoding = detect_encoding(path, head)
     text_path = to_utf8(path, encoding, work_dir)
-    sample = read_sample(text_path)
-    delimiter = sniff_delimiter(sample)
-    return PreparedText(
-        path=text_path,
-        encoding=encoding,
-        delimiter=delimiter,
-        decimal_comma=uses_decimal_comma(sample, delimiter),
-        compression=compression,
-    )
+    delimiter = sniff_delimiter(read_sample(text_path))
+    return PreparedText(text_path, encoding, delimiter, compression)
 
 
 def unwrap_gzip(path: Path, work_dir: Path) -> tuple[Path, str | None]:
@@ -189,18 +178,3 @@ def sniff_delimiter(sample: str) -> str:
     if sniffed in scores and rank(sniffed)[:3] >= rank(best)[:3]:
         return sniffed
     return best if scores[best].modal_fields > 1 else ","
-
-
-def uses_decimal_comma(sample: str, delimiter: str) -> bool:
-    """True when numbers like 12,5 outnumber 12.5 (only possible if ',' is not the delimiter)."""
-    if delimiter == ",":
-        return False
-    comma = dot = 0
-    rows = csv.reader(io.StringIO(sample), delimiter=delimiter)
-    next(rows, None)  # the header
-    for row in rows:
-        for value in row:
-            value = value.strip()
-            comma += bool(_COMMA_DECIMAL.fullmatch(value))
-            dot += bool(_DOT_DECIMAL.fullmatch(value))
-    return comma > dot

@@ -93,24 +93,24 @@ def analyse_column(series: pl.Series, name: str | None = None) -> ColumnAnalysis
 
 def _numeric(present: pl.Series, tokens: set[str], n_distinct: int) -> tuple[StatType, float, str]:
     n = len(present)
-    low, high = present.min(), present.max()
-    span = f"{_show(low)}..{_show(high)}"
+    span = f"{_show(present.min())}..{_show(present.max())}"
+    low, high = float(present.min()), float(present.max())  # type: ignore[arg-type]
     if present.dtype.is_float():
-        if tokens & _LAT_TOKENS and -90 <= low <= high <= 90:  # type: ignore[operator]
+        if tokens & _LAT_TOKENS and -90 <= low <= high <= 90:
             return StatType.LATITUDE, 0.9, f"named like a latitude, values in {span}"
-        if tokens & _LON_TOKENS and -180 <= low <= high <= 180:  # type: ignore[operator]
+        if tokens & _LON_TOKENS and -180 <= low <= high <= 180:
             return StatType.LONGITUDE, 0.9, f"named like a longitude, values in {span}"
         return StatType.CONTINUOUS, 0.9, f"decimal numbers, {n_distinct} distinct in {span}"
     unique = n_distinct == n
     named_id = bool(tokens & _ID_TOKENS)
     # A run of consecutive numbers (1..n with few gaps) is a row number or key, not a count.
-    dense = unique and int(high) - int(low) + 1 <= 1.5 * n  # type: ignore[call-overload]
+    dense = unique and high - low + 1 <= 1.5 * n
     if unique and (named_id or dense):
         why = "named like an identifier" if named_id else "nearly consecutive"
         return StatType.IDENTIFIER, 0.9, f"all {n} values unique integers, {why} ({span})"
     if named_id and n_distinct >= 0.95 * n:
         return StatType.IDENTIFIER, 0.75, f"named like an identifier, {n_distinct} of {n} unique"
-    if low >= 0:  # type: ignore[operator]
+    if low >= 0:
         return StatType.COUNT, 0.8, f"non-negative integers, {n_distinct} distinct in {span}"
     return (
         StatType.CONTINUOUS,
@@ -133,7 +133,7 @@ def _text(
         return StatType.NOMINAL, 0.85, f"{n_distinct} distinct values: {levels}{more}"
     if code_like:
         return StatType.NOMINAL, 0.6, f"codes with high cardinality ({n_distinct} distinct)"
-    mean_length = present.str.len_chars().mean()
+    mean_length = float(present.str.len_chars().mean() or 0)  # type: ignore[arg-type]
     return (
         StatType.TEXT,
         0.7,

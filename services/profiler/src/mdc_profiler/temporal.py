@@ -75,10 +75,10 @@ def parse_temporal(series: pl.Series) -> TemporalParse | None:
     return None
 
 
-_DTYPES: dict[StatType, type[pl.DataType]] = {
-    StatType.DATE: pl.Date,
-    StatType.DATETIME: pl.Datetime,
-    StatType.TIME: pl.Time,
+_DTYPES: dict[StatType, pl.Date | pl.Datetime | pl.Time] = {
+    StatType.DATE: pl.Date(),
+    StatType.DATETIME: pl.Datetime(),
+    StatType.TIME: pl.Time(),
 }
 
 
