@@ -130,3 +130,17 @@ def test_prometheus_scrapes_the_five_services_every_5s(ctx: Context) -> None:
     assert targets["catalog"] == ["127.0.0.1:47001"]
     assert targets["orchestrator-bridge"] == ["127.0.0.1:47005"]
     assert len(targets) == 6  # five services + Prometheus itself
+
+
+async def test_run_sync_works_inside_a_running_loop() -> None:
+    from mdc_platform.components.kafka import run_sync
+
+    async def answer() -> int:
+        return 42
+
+    assert run_sync(answer()) == 42
+
+
+def test_without_airflow_the_bridge_only_has_to_answer() -> None:
+    assert Services(airflow=False).lenient == ("orchestrator-bridge",)
+    assert Services().lenient == ()

@@ -125,3 +125,12 @@ def test_platform_down_stops_by_pid_file(tmp_path: Path) -> None:
     assert not is_running(record.pid)
     assert platform.ctx.pid_files.names() == []
     assert platform.down() == []
+
+
+def test_launch_refuses_a_live_process_on_another_port(ctx: Context) -> None:
+    first = launch(ctx, sh("moved", "exec sleep 30", port=1))
+    try:
+        with pytest.raises(PlatformError, match="another base port"):
+            launch(ctx, sh("moved", "exec sleep 30", port=2))
+    finally:
+        stop(first.record, timeout=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -20,8 +21,9 @@ from mdc_platform.components.prometheus import Prometheus
 from mdc_platform.components.s3 import S3
 from mdc_platform.components.services import SERVICES, Services
 from mdc_platform.context import Context, find_repo_root
+from mdc_platform.errors import PlatformError
 from mdc_platform.ports import DEFAULT_BASE_PORT, HOST, PortMap
-from mdc_platform.process import is_running, stop
+from mdc_platform.process import PidRecord, is_running, stop
 from mdc_platform.secrets import Secrets
 from mdc_platform.wait import port_open
 
@@ -56,8 +58,17 @@ class ProcessStatus:
     port_open: bool | None
 
 
-def _quiet(_: str) -> None:
-    pass
+logger = logging.getLogger("mdc_platform")
+
+
+def _log(message: str) -> None:
+    logger.info("%s", message)
+
+
+def _timed_stop(record: PidRecord, timeout: float) -> tuple[bool, float]:
+    started = time.monotonic()
+    killed = stop(record, timeout=timeout)
+    return killed, time.monotonic() - started
 
 
 class Platform:
@@ -75,7 +86,7 @@ class Platform:
         self.home = (home or self.repo_root / ".mdc" / "local").resolve()
         self.base_port = base_port
         self.ports = PortMap(base_port)
-        self.say: Say = say or _quiet
+        self.say: Say = say or _log
         self.home.mkdir(parents=True, exist_ok=True)
         self.ctx = Context(
             home=self.home,
@@ -97,7 +108,10 @@ class Platform:
             chosen.append(Airflow())
         if services:
             names = SERVICES if isinstance(services, bool) else tuple(services)
-            chosen.append(Services(names))
+            unknown = sorted(set(names) - set(SERVICES))
+            if unknown:
+                raise PlatformError(f"unknown services {unknown}; known: {', '.join(SERVICES)}")
+            chosen.append(Services(names, airflow=airflow))
         if demo:
             chosen.append(Demo())
         return chosen
@@ -133,12 +147,12 @@ class Platform:
                     continue
                 running = {r.name for r in records if is_running(r.pid, r.start_ticks)}
                 with ThreadPoolExecutor(max_workers=len(records)) as pool:
-                    killed = list(pool.map(lambda r: stop(r, timeout=timeout), records))
-                for record, was_killed in zip(records, killed, strict=True):
+                    results = list(pool.map(lambda r: _timed_stop(r, timeout), records))
+                for record, (was_killed, took) in zip(records, results, strict=True):
                     if was_killed:
                         self.say(f"{record.name}: killed (did not stop within {timeout:.0f} s)")
                     elif record.name in running:
-                        self.say(f"{record.name}: stopped")
+                        self.say(f"{record.name}: stopped in {took:.1f} s")
                     if record.name in running:
                         stopped.append(record.name)
                     pid_files.remove(record.name)

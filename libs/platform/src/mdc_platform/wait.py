@@ -29,6 +29,15 @@ def http_ok(url: str, timeout: float = 2.0) -> bool:
         return False
 
 
+def http_answers(url: str, timeout: float = 2.0) -> bool:
+    """Any HTTP response at all (a dependency-aware /healthz may say 503)."""
+    try:
+        httpx.get(url, timeout=timeout)
+        return True
+    except httpx.HTTPError:
+        return False
+
+
 def wait_ready(
     name: str,
     check: Callable[[], bool],

@@ -38,6 +38,11 @@ def launch(ctx: Context, spec: ProcessSpec) -> Launched:
     pid_files = ctx.pid_files
     live = pid_files.live(spec.name)
     if live is not None:
+        if spec.port is not None and live.port is not None and live.port != spec.port:
+            raise PlatformError(
+                f"{spec.name}: already running on port {live.port}, not {spec.port} "
+                f"(this home was started with another base port: `mdc down` it first)"
+            )
         return Launched(spec, live, started=False, at=time.monotonic())
     stale = pid_files.read(spec.name)
     if stale is not None:

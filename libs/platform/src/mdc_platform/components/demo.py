@@ -116,7 +116,7 @@ class Demo:
         if copied:
             say(f"{NAME}: copied {', '.join(copied)} into {ctx.demo_dir}")
         url = f"{ctx.url(ctx.ports.demo_files)}/healthz"
-        ensure_process(ctx, self.spec(ctx), lambda: http_ok(url), timeout=30, say=say)
+        ensure_process(ctx, self.spec(ctx), lambda: http_ok(url), timeout=60, say=say)
         catalog = f"{ctx.url(ctx.ports.service('catalog'))}/healthz"
         if not http_ok(catalog):
             say(f"{NAME}: catalog is not running; demo sources not registered")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError, for_code
@@ -17,8 +20,19 @@ from mdc_platform.process import ProcessSpec
 from mdc_platform.wait import port_open
 
 NAME = "kafka"
+T = TypeVar("T")
 BUCKET = KAFKA_BUCKET
 PARTITIONS = 3
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """asyncio.run, also from code that already runs an event loop (e.g. async tests)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def tansu_binary() -> str:
@@ -57,7 +71,7 @@ async def _ensure_topics(bootstrap: str, names: list[str], partitions: int) -> l
 def ensure_topics(bootstrap: str, partitions: int = PARTITIONS) -> list[str]:
     """Create the missing contract topics; returns those created (idempotent)."""
     try:
-        return asyncio.run(_ensure_topics(bootstrap, topic_names(), partitions))
+        return run_sync(_ensure_topics(bootstrap, topic_names(), partitions))
     except KafkaError as exc:
         raise PlatformError(f"{NAME}: topic setup against {bootstrap} failed: {exc!r}") from exc
 
@@ -72,7 +86,7 @@ async def _list_topics(bootstrap: str) -> list[str]:
 
 
 def list_topics(bootstrap: str) -> list[str]:
-    return asyncio.run(_list_topics(bootstrap))
+    return run_sync(_list_topics(bootstrap))
 
 
 class Kafka:

@@ -102,6 +102,7 @@ def ensure_databases(port: int, names: tuple[str, ...] = DATABASES) -> list[str]
 
 def is_ready(port: int) -> bool:
     argv = [str(bin_dir() / "pg_isready"), "-q", "-h", HOST, "-p", str(port), "-t", "1"]
+    argv += ["-U", "postgres", "-d", "postgres"]
     return subprocess.run(argv, check=False, capture_output=True).returncode == 0
 
 
