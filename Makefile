@@ -9,7 +9,7 @@ SERVICE ?=
 LINES ?= 50
 MDC_ARGS ?=
 
-.PHONY: help install uv up down status logs test
+.PHONY: help install uv up down status logs test lint typecheck unit schemas
 
 help:
 	@echo "make install            workspace venv (uv sync) + Airflow's own venv + Prometheus"
@@ -17,7 +17,9 @@ help:
 	@echo "make down               stop everything the platform started"
 	@echo "make status             what runs, and whether its port answers"
 	@echo "make logs SERVICE=name  last LINES lines of a component's log"
-	@echo "make test               the test suite"
+	@echo "make test               lint, types, unit, integration and end-to-end tests"
+	@echo "make unit               only the tests that need no server"
+	@echo "make lint | typecheck | schemas"
 
 uv:
 	@test -x "$(UV)" || python3 -m pip install --user uv==$(UV_VERSION)
@@ -39,6 +41,21 @@ logs:
 	@if [ -z "$(SERVICE)" ]; then echo "usage: make logs SERVICE=catalog [LINES=100]"; exit 2; fi
 	$(UV) run --no-sync mdc logs $(SERVICE) -n $(LINES)
 
-# The lead extends this target.
-test: install
+lint:
+	$(UV) run --no-sync ruff check .
+	$(UV) run --no-sync ruff format --check .
+
+typecheck:
+	$(UV) run --no-sync mypy
+
+schemas:
+	$(UV) run --no-sync python -m mdc_contracts.schemas
+
+# Tests that need no server (the packages' own tests and the static checks of tests/).
+unit:
+	$(UV) run --no-sync pytest -m "not integration and not e2e"
+
+# Everything: lint, types, unit tests, then integration and end-to-end tests on a real local
+# stack started under .mdc/test (ports 47xxx) and stopped at the end.
+test: install lint typecheck
 	$(UV) run --no-sync pytest

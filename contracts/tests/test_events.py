@@ -2,10 +2,9 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import ValidationError
-
 from mdc_contracts import SourceChanged, deterministic_id
 from mdc_contracts.lineage import RunEvent
+from pydantic import ValidationError
 
 
 def _change(**overrides: object) -> SourceChanged:

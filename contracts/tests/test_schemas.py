@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from mdc_contracts.schemas import DEFAULT_DIR, exported_schemas, render
 from mdc_contracts.topics import TOPIC_MODELS, Topic
 

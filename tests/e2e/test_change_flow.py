@@ -42,7 +42,9 @@ def _finished(stack: Stack, run_id: str) -> dict[str, Any] | None:
 
 def _lineage_node_ids(stack: Stack, node_id: str) -> set[str]:
     response = stack.lineage.get("/api/v1/lineage", params={"nodeId": node_id, "depth": 5})
-    return {node["id"] for node in response.json()["graph"]} if response.status_code == 200 else set()
+    return (
+        {node["id"] for node in response.json()["graph"]} if response.status_code == 200 else set()
+    )
 
 
 def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
@@ -64,8 +66,11 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
     # The first versions trigger their own runs; let them finish so the change below is clean.
     for name in ("palmer-penguins", "seattle-weather"):
         run = wait_for(lambda n=name: _runs_for(stack, n, 1), timeout=120, what=f"{name} v1 run")
-        wait_for(lambda r=run[0]: _finished(stack, r["dag_run_id"]), timeout=300,
-                 what="first runs to finish")
+        wait_for(
+            lambda r=run[0]: _finished(stack, r["dag_run_id"]),
+            timeout=300,
+            what="first runs to finish",
+        )
 
     # Change one value of one source.
     changed = penguins.replace(b"Adelie,Torgersen,39.1,", b"Adelie,Torgersen,39.7,", 1)
@@ -76,8 +81,11 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
 
     second = stack.wait_for_version("palmer-penguins", 2)
     searchable_s = time.monotonic() - changed_at
-    runs = wait_for(lambda: _runs_for(stack, "palmer-penguins", 2), timeout=120,
-                    what="Airflow run for palmer-penguins v2")
+    runs = wait_for(
+        lambda: _runs_for(stack, "palmer-penguins", 2),
+        timeout=120,
+        what="Airflow run for palmer-penguins v2",
+    )
     requested_s = time.monotonic() - changed_at
     queued_at = runs[0].get("queued_at") or runs[0].get("run_after")
     if queued_at:
@@ -87,8 +95,11 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
     assert second["row_count"] == 344
     assert len(runs) == 1, "one change must trigger exactly one run"
 
-    run = wait_for(lambda: _finished(stack, runs[0]["dag_run_id"]), timeout=300,
-                   what="the targeted run to finish")
+    run = wait_for(
+        lambda: _finished(stack, runs[0]["dag_run_id"]),
+        timeout=300,
+        what="the targeted run to finish",
+    )
     states = stack.airflow.task_states(DAG_ID, run["dag_run_id"])
     assert run["state"] == "success", states
     ran = {task for task, state in states.items() if state == "success"}
@@ -98,8 +109,11 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
     # Lineage: the standardize job links the raw zone to the new version.
     node = "dataset:mdc:palmer-penguins"
     ids = wait_for(
-        lambda: (found := _lineage_node_ids(stack, node))
-        and "job:mdc:profiler.standardize.palmer-penguins" in found and found,
+        lambda: (
+            (found := _lineage_node_ids(stack, node))
+            and "job:mdc:profiler.standardize.palmer-penguins" in found
+            and found
+        ),
         what="standardize job in the lineage graph",
     )
     assert "dataset:mdc-raw:palmer-penguins" in ids

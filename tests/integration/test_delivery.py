@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-
 from mdc_contracts import ColumnProfile, DatasetVersionCreated, DeadLetter, StatType, Topic
+
 from tests.support.stack import Stack, wait_for
 
 pytestmark = pytest.mark.integration
@@ -32,9 +32,16 @@ def _version_event(dataset_id: uuid.UUID, change_id: uuid.UUID) -> DatasetVersio
         parquet_uri="s3://mdc-curated/datasets/redelivered/v1.parquet",
         row_count=3,
         columns=[
-            ColumnProfile(name="a", position=0, dtype="Int64", stat_type=StatType.COUNT,
-                          stat_type_confidence=0.9, stat_type_evidence="test", null_count=0,
-                          distinct_count=3)
+            ColumnProfile(
+                name="a",
+                position=0,
+                dtype="Int64",
+                stat_type=StatType.COUNT,
+                stat_type_confidence=0.9,
+                stat_type_evidence="test",
+                null_count=0,
+                distinct_count=3,
+            )
         ],
         encoding="utf-8",
         delimiter=",",
@@ -52,7 +59,7 @@ async def _send(bootstrap: str, topic: Topic, payloads: list[bytes], key: bytes)
         await producer.stop()
 
 
-async def _dead_letters(bootstrap: str, marker: str, timeout: float = 30) -> list[DeadLetter]:
+async def _dead_letters(bootstrap: str, marker: str, wait_seconds: float = 30) -> list[DeadLetter]:
     consumer = AIOKafkaConsumer(
         Topic.DEAD_LETTERS.value,
         bootstrap_servers=bootstrap,
@@ -62,7 +69,7 @@ async def _dead_letters(bootstrap: str, marker: str, timeout: float = 30) -> lis
     await consumer.start()
     found: list[DeadLetter] = []
     try:
-        deadline = asyncio.get_running_loop().time() + timeout
+        deadline = asyncio.get_running_loop().time() + wait_seconds
         while not found and asyncio.get_running_loop().time() < deadline:
             batch = await consumer.getmany(timeout_ms=1000)
             for records in batch.values():
@@ -80,8 +87,14 @@ def test_redelivered_version_event_changes_nothing(stack: Stack) -> None:
     event = _version_event(dataset_id, change_id)
     payload = event.model_dump_json().encode()
     bootstrap = stack.env["MDC_KAFKA_BOOTSTRAP_SERVERS"]
-    asyncio.run(_send(bootstrap, Topic.DATASET_VERSIONS, [payload, payload, payload],
-                      key=str(dataset_id).encode()))
+    asyncio.run(
+        _send(
+            bootstrap,
+            Topic.DATASET_VERSIONS,
+            [payload, payload, payload],
+            key=str(dataset_id).encode(),
+        )
+    )
 
     dataset: dict[str, Any] = wait_for(
         lambda: stack.dataset_by_name(event.dataset_name), what="the re-delivered dataset"
@@ -89,8 +102,14 @@ def test_redelivered_version_event_changes_nothing(stack: Stack) -> None:
     # A later, distinct event on the same partition proves the duplicates were consumed.
     marker_id = uuid.uuid4()
     marker = _version_event(marker_id, uuid.uuid4())
-    asyncio.run(_send(bootstrap, Topic.DATASET_VERSIONS, [marker.model_dump_json().encode()],
-                      key=str(dataset_id).encode()))
+    asyncio.run(
+        _send(
+            bootstrap,
+            Topic.DATASET_VERSIONS,
+            [marker.model_dump_json().encode()],
+            key=str(dataset_id).encode(),
+        )
+    )
     wait_for(lambda: stack.dataset_by_name(marker.dataset_name), what="the marker dataset")
 
     versions = stack.catalog.get(f"/datasets/{dataset['id']}/versions").json()
@@ -103,14 +122,21 @@ def test_malformed_event_is_dead_lettered_and_consumers_keep_going(stack: Stack)
     bootstrap = stack.env["MDC_KAFKA_BOOTSTRAP_SERVERS"]
     marker = f"malformed-{uuid.uuid4()}"
     bad = json.dumps({"event_type": "DatasetVersionCreated", "dataset_name": marker}).encode()
-    asyncio.run(_send(bootstrap, Topic.DATASET_VERSIONS, [bad, b"\xff not json " + marker.encode()],
-                      key=b"bad"))
+    asyncio.run(
+        _send(
+            bootstrap,
+            Topic.DATASET_VERSIONS,
+            [bad, b"\xff not json " + marker.encode()],
+            key=b"bad",
+        )
+    )
 
     letters = asyncio.run(_dead_letters(bootstrap, marker))
     assert letters, "the malformed event was not dead-lettered"
     assert any("malformed DatasetVersionCreated" in letter.error for letter in letters)
 
     good = _version_event(uuid.uuid4(), uuid.uuid4())
-    asyncio.run(_send(bootstrap, Topic.DATASET_VERSIONS, [good.model_dump_json().encode()],
-                      key=b"bad"))
+    asyncio.run(
+        _send(bootstrap, Topic.DATASET_VERSIONS, [good.model_dump_json().encode()], key=b"bad")
+    )
     wait_for(lambda: stack.dataset_by_name(good.dataset_name), what="the catalog to keep consuming")

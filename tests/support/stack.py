@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import quote
 from collections.abc import Callable
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 

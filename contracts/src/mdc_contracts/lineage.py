@@ -30,7 +30,7 @@ class _OpenLineageModel(BaseModel):
 
 
 class OLRun(_OpenLineageModel):
-    runId: uuid.UUID  # noqa: N815 - OpenLineage field name
+    runId: uuid.UUID
     facets: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -47,21 +47,21 @@ class OLDataset(_OpenLineageModel):
 
 
 class OLInputDataset(OLDataset):
-    inputFacets: dict[str, Any] = Field(default_factory=dict)  # noqa: N815
+    inputFacets: dict[str, Any] = Field(default_factory=dict)
 
 
 class OLOutputDataset(OLDataset):
-    outputFacets: dict[str, Any] = Field(default_factory=dict)  # noqa: N815
+    outputFacets: dict[str, Any] = Field(default_factory=dict)
 
 
 class RunEvent(_OpenLineageModel):
     """An OpenLineage RunEvent; `eventType` may be omitted by the spec (then OTHER)."""
 
-    eventType: RunState = RunState.OTHER  # noqa: N815
-    eventTime: AwareDatetime  # noqa: N815
+    eventType: RunState = RunState.OTHER
+    eventTime: AwareDatetime
     run: OLRun
     job: OLJob
     inputs: list[OLInputDataset] = Field(default_factory=list)
     outputs: list[OLOutputDataset] = Field(default_factory=list)
     producer: str = Field(min_length=1)
-    schemaURL: str = OPENLINEAGE_SCHEMA_URL  # noqa: N815
+    schemaURL: str = OPENLINEAGE_SCHEMA_URL

@@ -1,4 +1,4 @@
-"""Events about sources: their definition (catalog) and their checks and changes (change-detector)."""
+"""Events about sources: definitions (catalog), checks and changes (change-detector)."""
 
 from __future__ import annotations
 

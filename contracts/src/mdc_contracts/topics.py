@@ -6,8 +6,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
-from mdc_contracts.dead_letters import DeadLetter
 from mdc_contracts.datasets import DatasetProcessingFailed, DatasetVersionCreated
+from mdc_contracts.dead_letters import DeadLetter
 from mdc_contracts.lineage import RunEvent
 from mdc_contracts.orchestration import RunRequested
 from mdc_contracts.sources import SourceChanged, SourceChecked, SourceDefined

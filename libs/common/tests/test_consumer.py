@@ -3,7 +3,6 @@ from datetime import UTC, datetime
 
 import pytest
 from faststream.kafka import KafkaBroker, TestKafkaBroker
-
 from mdc_common.broker import EventPublisher
 from mdc_common.consumer import subscribe
 from mdc_common.errors import BadInput
@@ -35,8 +34,15 @@ def wiring() -> tuple[KafkaBroker, EventPublisher, list[SourceChecked], list[Dea
             raise BadInput("cannot use this event")
         handled.append(event)
 
-    subscribe(broker, Topic.SOURCE_CHECKS, SourceChecked, handler, group_id="g",
-              publisher=publisher, service="test")
+    subscribe(
+        broker,
+        Topic.SOURCE_CHECKS,
+        SourceChecked,
+        handler,
+        group_id="g",
+        publisher=publisher,
+        service="test",
+    )
 
     @broker.subscriber(Topic.DEAD_LETTERS.value)
     async def collect(body: dict[str, object]) -> None:
@@ -61,7 +67,8 @@ async def test_malformed_event_is_dead_lettered_with_reason(wiring) -> None:  # 
     assert handled == []
     assert len(dead) == 1
     assert dead[0].topic == Topic.SOURCE_CHECKS.value
-    assert "outcome" in dead[0].error and "malformed SourceChecked" in dead[0].error
+    assert "outcome" in dead[0].error
+    assert "malformed SourceChecked" in dead[0].error
 
 
 async def test_bad_input_from_handler_is_dead_lettered(wiring) -> None:  # type: ignore[no-untyped-def]
@@ -71,4 +78,7 @@ async def test_bad_input_from_handler_is_dead_lettered(wiring) -> None:  # type:
         await publisher.publish(Topic.SOURCE_CHECKS, event, key="k")
     assert handled == []
     assert dead[0].error == "BadInput: cannot use this event"
-    assert publisher.metrics.events_handled.labels(Topic.SOURCE_CHECKS.value, "rejected")._value.get() == 1
+    assert (
+        publisher.metrics.events_handled.labels(Topic.SOURCE_CHECKS.value, "rejected")._value.get()
+        == 1
+    )

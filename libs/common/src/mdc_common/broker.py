@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 from faststream.kafka import KafkaBroker
+from mdc_contracts import Topic
 from pydantic import BaseModel
 
 from mdc_common.metrics import ServiceMetrics
 from mdc_common.settings import KafkaSettings
-from mdc_contracts import Topic
 
 log = logging.getLogger(__name__)
 
@@ -35,13 +36,14 @@ async def ensure_topics(settings: KafkaSettings, topics: list[Topic] | None = No
         existing = set(await admin.list_topics())
         missing = [t.value for t in (topics or list(Topic)) if t.value not in existing]
         if missing:
-            try:
+            # Another service may create them at the same moment.
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(
-                    [NewTopic(t, num_partitions=settings.partitions, replication_factor=1)
-                     for t in missing]
+                    [
+                        NewTopic(t, num_partitions=settings.partitions, replication_factor=1)
+                        for t in missing
+                    ]
                 )
-            except TopicAlreadyExistsError:
-                pass
             log.info("created topics", extra={"topics": missing})
     finally:
         await admin.close()

@@ -18,12 +18,12 @@ from typing import TypeVar
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
+from mdc_contracts import DeadLetter, Topic
 from pydantic import BaseModel, ValidationError
 
 from mdc_common.broker import EventPublisher
 from mdc_common.errors import BadInput
 from mdc_common.logging import event_context
-from mdc_contracts import DeadLetter, Topic
 
 E = TypeVar("E", bound=BaseModel)
 log = logging.getLogger(__name__)
@@ -50,8 +50,9 @@ def subscribe(
             Topic.DEAD_LETTERS,
             DeadLetter(
                 producer=service,
-                correlation_id=DeadLetter.correlation_for(record.topic, record.partition,
-                                                          record.offset),
+                correlation_id=DeadLetter.correlation_for(
+                    record.topic, record.partition, record.offset
+                ),
                 consumer_group=group_id,
                 topic=record.topic,
                 partition=record.partition,
@@ -76,8 +77,9 @@ def subscribe(
         try:
             event = model.model_validate_json(message.body)
         except ValidationError as err:
-            log.warning("malformed event dead-lettered", extra={"topic": topic.value,
-                                                                "error": str(err)})
+            log.warning(
+                "malformed event dead-lettered", extra={"topic": topic.value, "error": str(err)}
+            )
             await dead_letter(message, f"malformed {model.__name__}: {err}")
             return
         event_id = getattr(event, "event_id", None) or getattr(
