@@ -2,7 +2,8 @@
 
 The stack (PostgreSQL, SeaweedFS S3, tansu Kafka, Prometheus, Airflow 3 and the five services) runs
 under .mdc/test on its own ports, so a developer's `make up` platform is left alone. Tests marked
-`integration` or `e2e` use it; the other tests here need no server.
+`integration` or `e2e` use it; the other tests here need no server. MDC_TEST_KEEP_STACK=1 keeps
+the stack and its data between sessions (for debugging; names registered by tests then clash).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def stack() -> Iterator[Stack]:
     from mdc_platform import Platform
 
+    home = ROOT / ".mdc" / "test"
     platform = Platform(
-        home=ROOT / ".mdc" / "test",
+        home=home,
         base_port=int(os.environ.get("MDC_TEST_BASE_PORT", "47000")),
         repo_root=ROOT,
         extra_env={
@@ -33,6 +35,10 @@ def stack() -> Iterator[Stack]:
             "MDC_CATALOG_MIN_CHECK_INTERVAL_SECONDS": "1",
         },
     )
+    if not os.environ.get("MDC_TEST_KEEP_STACK"):
+        # Every session starts from empty stores, so tests never see a previous run's data.
+        platform.down()
+        shutil.rmtree(home, ignore_errors=True)
     platform.up(demo=False)
     try:
         yield Stack(platform)

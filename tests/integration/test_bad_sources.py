@@ -24,6 +24,7 @@ def test_bad_sources_report_reasons_and_good_ones_flow(
     missing = stack.register_source("bad-missing", file_server.url("nowhere/missing.csv"))
     html = stack.register_source("bad-html", file_server.write("bad/page.csv", HTML_PAGE))
     unreachable = stack.register_source("bad-unreachable", "http://127.0.0.1:9/data.csv")
+    unknown_host = stack.register_source("bad-dns", "http://no-such-host.invalid/data.csv")
     good = stack.register_source("good-cities", file_server.write("good/cities.csv", GOOD_CSV))
 
     dataset = stack.wait_for_version("good-cities", 1)
@@ -37,6 +38,8 @@ def test_bad_sources_report_reasons_and_good_ones_flow(
     assert "html" in html_failure["last_error"]["message"].lower()  # type: ignore[index]
     refused = wait_for(lambda: _failure(stack, unreachable["id"]), what="connect reason")
     assert refused["last_error"]["reason"] == "connect"  # type: ignore[index]
-    for bad in (missing, html, unreachable):
+    no_dns = wait_for(lambda: _failure(stack, unknown_host["id"]), what="DNS reason")
+    assert no_dns["last_error"]["reason"] == "dns"  # type: ignore[index]
+    for bad in (missing, html, unreachable, unknown_host):
         assert stack.dataset_by_name(bad["name"]) is None
     assert stack.source(good["id"])["last_error"] is None

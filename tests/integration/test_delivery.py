@@ -140,3 +140,39 @@ def test_malformed_event_is_dead_lettered_and_consumers_keep_going(stack: Stack)
         _send(bootstrap, Topic.DATASET_VERSIONS, [good.model_dump_json().encode()], key=b"bad")
     )
     wait_for(lambda: stack.dataset_by_name(good.dataset_name), what="the catalog to keep consuming")
+
+
+async def _committed_offsets(bootstrap: str, group_id: str, topic: Topic) -> dict[int, int | None]:
+    from aiokafka import TopicPartition
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, group_id=group_id)
+    await consumer.start()
+    try:
+        partitions = consumer.partitions_for_topic(topic.value) or set()
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = consumer.partitions_for_topic(topic.value) or set()
+        return {p: await consumer.committed(TopicPartition(topic.value, p)) for p in partitions}
+    finally:
+        await consumer.stop()
+
+
+def test_consumers_commit_their_offsets(stack: Stack) -> None:
+    """After handling, the catalog's group has committed offsets, so a restart does not replay."""
+    bootstrap = stack.env["MDC_KAFKA_BOOTSTRAP_SERVERS"]
+    event = _version_event(uuid.uuid4(), uuid.uuid4())
+    asyncio.run(
+        _send(bootstrap, Topic.DATASET_VERSIONS, [event.model_dump_json().encode()], key=b"offsets")
+    )
+    wait_for(lambda: stack.dataset_by_name(event.dataset_name), what="the event to be handled")
+
+    def committed() -> dict[int, int | None] | None:
+        offsets = asyncio.run(
+            _committed_offsets(
+                bootstrap, f"catalog.{Topic.DATASET_VERSIONS.value}", Topic.DATASET_VERSIONS
+            )
+        )
+        return offsets if any(offsets.values()) else None
+
+    offsets = wait_for(committed, timeout=30, interval=1, what="committed offsets")
+    assert any((offset or 0) > 0 for offset in offsets.values()), offsets
