@@ -10,7 +10,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from mdc_common.broker import EventPublisher, create_broker, ensure_topics
-from mdc_common.db import create_engine, create_schema, ping, session_factory
+from mdc_common.db import create_engine, create_schema, session_factory
+from mdc_common.health import db_check, kafka_check
 from mdc_common.http import create_service_app
 from mdc_common.logging import configure_logging
 from mdc_common.metrics import ServiceMetrics
@@ -75,18 +76,11 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
             await broker.stop()
             await engine.dispose()
 
-    async def kafka_health() -> None:
-        if not await broker.ping(timeout=1.5):
-            raise ConnectionError(f"Kafka not reachable at {settings.kafka.bootstrap_servers}")
-
-    async def db_health() -> None:
-        await ping(engine)
-
     app = create_service_app(
         service=SERVICE,
         metrics=metrics,
         lifespan=lifespan,
-        health_checks={"db": db_health, "kafka": kafka_health},
+        health_checks={"db": db_check(engine), "kafka": kafka_check(broker)},
         title="MDC catalog",
         description=DESCRIPTION,
     )

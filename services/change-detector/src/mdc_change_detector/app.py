@@ -9,7 +9,8 @@ from collections.abc import AsyncIterator
 import httpx
 from fastapi import FastAPI
 from mdc_common.broker import EventPublisher, create_broker, ensure_topics
-from mdc_common.db import create_engine, create_schema, ping, session_factory
+from mdc_common.db import create_engine, create_schema, session_factory
+from mdc_common.health import db_check, kafka_check, s3_check
 from mdc_common.http import create_service_app
 from mdc_common.logging import configure_logging
 from mdc_common.metrics import ServiceMetrics
@@ -79,21 +80,15 @@ def create_app(settings: ChangeDetectorSettings | None = None) -> FastAPI:
             await client.aclose()
             await engine.dispose()
 
-    async def check_kafka() -> None:
-        if not await broker.ping(timeout=1.5):
-            raise ConnectionError("Kafka broker unreachable")
-
-    async def check_db() -> None:
-        await ping(engine)
-
-    async def check_s3() -> None:
-        await asyncio.to_thread(store.ping)
-
     app = create_service_app(
         service=SERVICE,
         metrics=metrics,
         lifespan=lifespan,
-        health_checks={"db": check_db, "kafka": check_kafka, "s3": check_s3},
+        health_checks={
+            "db": db_check(engine),
+            "kafka": kafka_check(broker),
+            "s3": s3_check(store),
+        },
         description="Watches sources over HTTP, stores changed raw files content-addressed in the "
         "raw bucket, and announces checks and changes on Kafka.",
     )

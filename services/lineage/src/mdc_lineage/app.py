@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from faststream.kafka import KafkaBroker
 from mdc_common.broker import EventPublisher, create_broker, ensure_topics
 from mdc_common.db import create_engine, create_schema
-from mdc_common.errors import DependencyFailed
+from mdc_common.health import kafka_check
 from mdc_common.http import create_service_app, error_body
 from mdc_common.logging import configure_logging
 from mdc_contracts import Topic
@@ -65,15 +65,11 @@ def create_app(
             if engine is not None:
                 await engine.dispose()
 
-    async def kafka_check() -> None:
-        if not await kafka.ping(timeout=1.5):
-            raise DependencyFailed("Kafka did not answer")
-
     app = create_service_app(
         service=SERVICE_NAME,
         metrics=metrics,
         lifespan=lifespan,
-        health_checks={"db": store.ping, "kafka": kafka_check},
+        health_checks={"db": store.ping, "kafka": kafka_check(kafka)},
         title="MDC lineage",
         description=DESCRIPTION,
     )

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from mdc_common.broker import EventPublisher, create_broker, ensure_topics
+from mdc_common.health import kafka_check
 from mdc_common.http import create_service_app
 from mdc_common.logging import configure_logging
 from mdc_common.metrics import ServiceMetrics
@@ -19,8 +20,6 @@ from mdc_orchestrator_bridge.handlers import register_handlers
 from mdc_orchestrator_bridge.metrics import BridgeMetrics
 from mdc_orchestrator_bridge.service import RunRequester
 from mdc_orchestrator_bridge.steps import StepGraphSource, StepsFileError
-
-KAFKA_PING_SECONDS = 1.5
 
 
 def create_app(settings: OrchestratorBridgeSettings | None = None) -> FastAPI:
@@ -49,10 +48,6 @@ def create_app(settings: OrchestratorBridgeSettings | None = None) -> FastAPI:
             await broker.stop()
             await airflow.aclose()
 
-    async def kafka_reachable() -> None:
-        if not await broker.ping(timeout=KAFKA_PING_SECONDS):
-            raise ConnectionError(f"Kafka at {settings.kafka.bootstrap_servers} unreachable")
-
     async def steps_file_valid() -> None:
         graphs.current()
         if graphs.error:
@@ -63,7 +58,7 @@ def create_app(settings: OrchestratorBridgeSettings | None = None) -> FastAPI:
         metrics=base_metrics,
         lifespan=lifespan,
         health_checks={
-            "kafka": kafka_reachable,
+            "kafka": kafka_check(broker),
             "airflow": airflow.check_health,
             "steps_file": steps_file_valid,
         },
