@@ -9,7 +9,7 @@ SERVICE ?=
 LINES ?= 50
 MDC_ARGS ?=
 
-.PHONY: help install uv up down status logs test lint typecheck unit schemas
+.PHONY: help install uv up down status logs test lint typecheck unit schemas dashboards
 
 help:
 	@echo "make install            workspace venv (uv sync) + Airflow's own venv + Prometheus"
@@ -19,7 +19,7 @@ help:
 	@echo "make logs SERVICE=name  last LINES lines of a component's log"
 	@echo "make test               lint, types, unit, integration and end-to-end tests"
 	@echo "make unit               only the tests that need no server"
-	@echo "make lint | typecheck | schemas"
+	@echo "make lint | typecheck | schemas | dashboards"
 
 uv:
 	@test -x "$(UV)" || python3 -m pip install --user uv==$(UV_VERSION)
@@ -47,6 +47,9 @@ lint:
 
 typecheck:
 	$(UV) run --no-sync mypy
+
+dashboards:
+	$(UV) run --no-sync python deploy/grafana/build_dashboards.py
 
 schemas:
 	$(UV) run --no-sync python -m mdc_contracts.schemas

@@ -58,3 +58,12 @@ def file_server(tmp_path_factory: pytest.TempPathFactory, stack: Stack) -> Itera
     finally:
         server.stop()
         shutil.rmtree(root, ignore_errors=True)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    from tests.support.report import FIGURES
+
+    if FIGURES:
+        terminalreporter.section("MDC figures (measured, not asserted)")
+        for line in FIGURES:
+            terminalreporter.write_line(line)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.files import FileServer
+from tests.support.report import report
 from tests.support.stack import Stack, wait_for
 
 pytestmark = pytest.mark.e2e
@@ -60,7 +61,7 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
 
     first = stack.wait_for_version("palmer-penguins", 1)
     stack.wait_for_version("seattle-weather", 1)
-    print(f"\n[latency] registered -> both searchable: {time.monotonic() - registered_at:.2f} s")
+    report(f"latency registered -> both searchable: {time.monotonic() - registered_at:.2f} s")
     assert first["row_count"] == 344
 
     # The first versions trigger their own runs; let them finish so the change below is clean.
@@ -90,8 +91,8 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
     queued_at = runs[0].get("queued_at") or runs[0].get("run_after")
     if queued_at:
         requested_s = (datetime.fromisoformat(queued_at) - changed_at_wall).total_seconds()
-    print(f"[latency] file changed -> searchable in the catalog: {searchable_s:.2f} s")
-    print(f"[latency] file changed -> Airflow run requested: {requested_s:.2f} s")
+    report(f"latency file changed -> searchable in the catalog: {searchable_s:.2f} s")
+    report(f"latency file changed -> Airflow run requested: {requested_s:.2f} s")
     assert second["row_count"] == 344
     assert len(runs) == 1, "one change must trigger exactly one run"
 
