@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
@@ -79,4 +78,4 @@ class SourceChanged(Envelope):
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
-    detected_at: datetime
+    detected_at: AwareDatetime

@@ -22,6 +22,10 @@ def _checked() -> SourceChecked:
     )
 
 
+class Panic(BaseException):
+    """Like pyo3's PanicException: outside the Exception tree."""
+
+
 @pytest.fixture
 def wiring() -> tuple[KafkaBroker, EventPublisher, list[SourceChecked], list[DeadLetter]]:
     broker = KafkaBroker()
@@ -32,6 +36,8 @@ def wiring() -> tuple[KafkaBroker, EventPublisher, list[SourceChecked], list[Dea
     async def handler(event: SourceChecked) -> None:
         if event.url.endswith("bad.csv"):
             raise BadInput("cannot use this event")
+        if event.url.endswith("panic.csv"):
+            raise Panic("Rust panicked")
         handled.append(event)
 
     subscribe(
@@ -82,3 +88,14 @@ async def test_bad_input_from_handler_is_dead_lettered(wiring) -> None:  # type:
         publisher.metrics.events_handled.labels(Topic.SOURCE_CHECKS.value, "rejected")._value.get()
         == 1
     )
+
+
+async def test_crash_outside_exception_tree_is_dead_lettered_and_consuming_goes_on(wiring) -> None:  # type: ignore[no-untyped-def]
+    broker, publisher, handled, dead = wiring
+    async with TestKafkaBroker(broker):
+        crash = _checked().model_copy(update={"url": "http://127.0.0.1/panic.csv"})
+        await publisher.publish(Topic.SOURCE_CHECKS, crash, key="k")
+        good = _checked()
+        await publisher.publish(Topic.SOURCE_CHECKS, good, key="k")
+    assert dead[0].error == "handler crashed: Panic: Rust panicked"
+    assert handled == [good]

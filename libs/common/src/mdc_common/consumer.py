@@ -29,6 +29,7 @@ E = TypeVar("E", bound=BaseModel)
 log = logging.getLogger(__name__)
 
 RETRY_PAUSE_SECONDS = 2.0
+_NEVER_SWALLOWED = (asyncio.CancelledError, KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 def subscribe(
@@ -98,6 +99,14 @@ def subscribe(
                 log.exception("handling failed; will be redelivered", extra={"topic": topic.value})
                 await asyncio.sleep(RETRY_PAUSE_SECONDS)
                 raise
+            except BaseException as err:
+                if isinstance(err, _NEVER_SWALLOWED):
+                    raise
+                # A crash outside Python's Exception tree (e.g. a Rust panic in polars) would end
+                # the consume loop for good; it is deterministic for this message, so park it.
+                log.exception("handler crashed; event dead-lettered", extra={"topic": topic.value})
+                await dead_letter(message, f"handler crashed: {type(err).__name__}: {err}")
+                return
             finally:
                 metrics.event_duration.labels(topic.value).observe(time.perf_counter() - started)
             metrics.events_handled.labels(topic.value, "ok").inc()

@@ -79,7 +79,8 @@ class DatasetProcessor:
             await self._publish(done.published)
             self._observe("replayed", started)
             return
-        start = self._run_event(change, RunState.START)
+        # START carries the change's time, so a redelivered change repeats the same event.
+        start = self._run_event(change, RunState.START, at=change.detected_at)
         await self.publisher.publish(Topic.LINEAGE, start, key=start.job.name)
         work = Path(
             await asyncio.to_thread(
@@ -202,6 +203,9 @@ class DatasetProcessor:
         )
         failed = DatasetProcessingFailed(
             event_id=deterministic_id("DatasetProcessingFailed", change.change_id),
+            # The change's time, not the processing time: a redelivered old failure must not
+            # look newer than a later good version.
+            occurred_at=change.detected_at,
             producer=SERVICE,
             correlation_id=change.correlation_id,
             dataset_name=change.source_name,
@@ -226,6 +230,7 @@ class DatasetProcessor:
         *,
         created: DatasetVersionCreated | None = None,
         error: str | None = None,
+        at: datetime | None = None,
     ) -> RunEvent:
         fields = [(c.name, c.dtype) for c in created.columns] if created else None
         output = curated_dataset(
@@ -237,7 +242,7 @@ class DatasetProcessor:
             run_id=deterministic_id("standardize", change.change_id),
             inputs=[raw_dataset(change.source_name, change.sha256)],
             outputs=[output],
-            event_time=self.clock(),
+            event_time=at or self.clock(),
             error_message=error,
             row_count=created.row_count if created else None,
         )
@@ -255,12 +260,12 @@ class DatasetProcessor:
 def _profile(table: Table) -> ProfiledTable:
     try:
         return profile_frame(table.frame)
-    except pl.exceptions.PolarsError as err:
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as err:
         raise UnreadableFile(f"profiling failed: {err}", stage=ProcessingStage.PROFILE) from err
 
 
 def _write(table: ProfiledTable, path: Path, mdc: dict[str, object]) -> None:
     try:
         write_parquet(table, path, mdc)
-    except pl.exceptions.PolarsError as err:
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as err:
         raise UnreadableFile(f"writing Parquet failed: {err}", stage=ProcessingStage.WRITE) from err
