@@ -10,7 +10,9 @@ from mdc_contracts.datasets import DatasetProcessingFailed, DatasetVersionCreate
 from mdc_contracts.dead_letters import DeadLetter
 from mdc_contracts.lineage import RunEvent
 from mdc_contracts.orchestration import RunRequested
+from mdc_contracts.schema_changes import SchemaChanged
 from mdc_contracts.sources import SourceChanged, SourceChecked, SourceDefined
+from mdc_contracts.specs import DatasetSpecPublished
 
 
 class Topic(StrEnum):
@@ -19,6 +21,8 @@ class Topic(StrEnum):
     SOURCE_CHANGES = "mdc.source.changes.v1"
     DATASET_VERSIONS = "mdc.dataset.versions.v1"
     DATASET_FAILURES = "mdc.dataset.failures.v1"
+    DATASET_SPECS = "mdc.dataset.specs.v1"
+    SCHEMA_CHANGES = "mdc.dataset.schema-changes.v1"
     LINEAGE = "mdc.lineage.openlineage.v1"
     RUN_REQUESTS = "mdc.orchestration.run-requests.v1"
     DEAD_LETTERS = "mdc.dead-letters.v1"
@@ -30,6 +34,8 @@ TOPIC_MODELS: dict[Topic, type[BaseModel]] = {
     Topic.SOURCE_CHANGES: SourceChanged,
     Topic.DATASET_VERSIONS: DatasetVersionCreated,
     Topic.DATASET_FAILURES: DatasetProcessingFailed,
+    Topic.DATASET_SPECS: DatasetSpecPublished,
+    Topic.SCHEMA_CHANGES: SchemaChanged,
     Topic.LINEAGE: RunEvent,
     Topic.RUN_REQUESTS: RunRequested,
     Topic.DEAD_LETTERS: DeadLetter,
