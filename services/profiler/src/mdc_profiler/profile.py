@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from mdc_contracts import ColumnProfile
+from mdc_contracts import ColumnProfile, DatasetProfile, StatType
 
+from mdc_profiler.effective import EffectiveColumn
 from mdc_profiler.stattypes import analyse_column
 
 MAX_TEXT = 200
@@ -20,9 +21,12 @@ MAX_TEXT = 200
 class ProfiledTable:
     frame: pl.DataFrame
     columns: list[ColumnProfile]
+    profile: DatasetProfile
 
 
-def profile_frame(frame: pl.DataFrame) -> ProfiledTable:
+def profile_frame(
+    frame: pl.DataFrame, effective: list[EffectiveColumn] | None = None
+) -> ProfiledTable:
     columns: list[ColumnProfile] = []
     stored: list[pl.Series] = []
     for position, series in enumerate(frame.get_columns()):
@@ -44,7 +48,31 @@ def profile_frame(frame: pl.DataFrame) -> ProfiledTable:
                 max=_as_text(present.max()) if len(present) else None,
             )
         )
-    return ProfiledTable(pl.DataFrame(stored) if stored else frame, columns)
+    stored_frame = pl.DataFrame(stored) if stored else frame
+    return ProfiledTable(stored_frame, columns, dataset_profile(stored_frame, columns))
+
+
+def dataset_profile(frame: pl.DataFrame, columns: list[ColumnProfile]) -> DatasetProfile:
+    counts: dict[str, int] = {}
+    for column in columns:
+        counts[column.stat_type.value] = counts.get(column.stat_type.value, 0) + 1
+    low_cardinality = {StatType.BINARY, StatType.NOMINAL, StatType.ORDINAL}
+
+    def count(types: set[StatType]) -> int:
+        return sum(1 for c in columns if c.stat_type in types)
+
+    return DatasetProfile(
+        row_count=frame.height,
+        column_count=frame.width,
+        duplicate_rows=frame.height - frame.n_unique() if frame.width else 0,
+        stat_type_counts=counts,
+        low_cardinality_columns=sum(
+            1 for c in columns if c.stat_type in low_cardinality and c.distinct_count <= 20
+        ),
+        measurement_columns=count({StatType.CONTINUOUS, StatType.COUNT}),
+        datetime_columns=count({StatType.DATETIME, StatType.DATE, StatType.TIME}),
+        geo_columns=count({StatType.LATITUDE, StatType.LONGITUDE}),
+    )
 
 
 def _as_text(value: Any) -> str | None:
