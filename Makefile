@@ -62,3 +62,13 @@ unit:
 # stack started under .mdc/test (ports 47xxx) and stopped at the end.
 test: install lint typecheck
 	$(UV) run --no-sync pytest
+
+# Stat-type accuracy on the labelled corpus (tests/corpus/labels.yaml): a report, exit 0 whatever
+# the accuracy, non-zero only for an invalid manifest.
+.PHONY: accuracy
+accuracy:
+	$(UV) run --no-sync python bench/accuracy.py
+
+.PHONY: bench
+bench:
+	$(UV) run --no-sync python bench/profile_speed.py --scale 10 --scale 30 --small-files 300

@@ -11,13 +11,22 @@ import uvicorn
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 
 class FileServer:
     def __init__(self, root: Path, port: int) -> None:
         self.root = root
         self.port = port
-        app = Starlette(routes=[Mount("/", app=StaticFiles(directory=root))])
+        self.requests: list[str] = []  # paths requested, to prove what was (not) downloaded
+        files = StaticFiles(directory=root)
+
+        async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                self.requests.append(scope["path"])
+            await files(scope, receive, send)
+
+        app = Starlette(routes=[Mount("/", app=counted)])
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
