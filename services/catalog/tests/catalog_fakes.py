@@ -8,13 +8,22 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from mdc_catalog.models import Dataset, DatasetColumn, DatasetVersion, Source
-from mdc_catalog.queries import public_columns
+from mdc_catalog.models import (
+    Dataset,
+    DatasetColumn,
+    DatasetSpecRecord,
+    DatasetVersion,
+    DatasetVersionProfile,
+    SchemaChangeRecord,
+    Source,
+)
+from mdc_catalog.queries import public_columns, schema_change_public, version_facts
 from mdc_catalog.repository import CatalogRepository, RepositoryScope
 from mdc_catalog.schemas import (
     DatasetDetail,
     DatasetFilter,
     DatasetSummary,
+    SchemaChangePublic,
     SourceFilter,
     VersionDetail,
     VersionSummary,
@@ -23,6 +32,7 @@ from mdc_common.errors import Conflict
 from mdc_contracts import (
     ColumnProfile,
     DatasetProcessingFailed,
+    DatasetSpecPublished,
     DatasetVersionCreated,
     SourceChecked,
     SourceDefined,
@@ -45,6 +55,9 @@ class FakeRepository:
         self.datasets: dict[uuid.UUID, Dataset] = {}
         self.versions: dict[tuple[uuid.UUID, int], DatasetVersion] = {}
         self.columns: dict[tuple[uuid.UUID, int], list[DatasetColumn]] = {}
+        self.profiles: dict[tuple[uuid.UUID, int], DatasetVersionProfile] = {}
+        self.specs: list[DatasetSpecRecord] = []
+        self.schema_changes: dict[uuid.UUID, SchemaChangeRecord] = {}
         self.published: dict[uuid.UUID, int] = {}
         self.commits = 0
         self.dataset_queries: list[DatasetFilter] = []
@@ -132,9 +145,14 @@ class FakeRepository:
         dataset = self.datasets.get(dataset_id)
         if dataset is None:
             return None
-        columns = self.columns[(dataset_id, dataset.latest_version)]
+        key = (dataset_id, dataset.latest_version)
+        facts = self.profiles.get(key)
         return DatasetDetail.model_validate(
-            {**self._row(dataset), "columns": public_columns(columns)}
+            {
+                **self._row(dataset),
+                **version_facts(facts),
+                "columns": public_columns(self.columns[key], facts),
+            }
         )
 
     async def list_versions(self, dataset_id: uuid.UUID) -> list[VersionSummary]:
@@ -146,8 +164,44 @@ class FakeRepository:
         found = self.versions.get((dataset_id, version))
         if found is None:
             return None
-        columns = public_columns(self.columns[(dataset_id, version)])
-        return VersionDetail.model_validate({**found.model_dump(), "columns": columns})
+        facts = self.profiles.get((dataset_id, version))
+        columns = public_columns(self.columns[(dataset_id, version)], facts)
+        return VersionDetail.model_validate(
+            {**found.model_dump(), **version_facts(facts), "columns": columns}
+        )
+
+    async def add_version_profile(self, profile: DatasetVersionProfile) -> None:
+        self.profiles.setdefault((profile.dataset_id, profile.version), profile)
+
+    # --- specs and drift
+
+    async def dataset_name(self, dataset_id: uuid.UUID) -> str | None:
+        if dataset_id in self.datasets:
+            return self.datasets[dataset_id].name
+        source = self.sources.get(dataset_id)
+        return source.name if source is not None and source.deleted_at is None else None
+
+    async def add_spec(self, record: DatasetSpecRecord) -> DatasetSpecRecord:
+        record.version = 1 + max(
+            (r.version for r in self.specs if r.dataset_id == record.dataset_id), default=0
+        )
+        self.specs.append(record)
+        return record
+
+    async def list_specs(self, dataset_id: uuid.UUID) -> list[DatasetSpecRecord]:
+        found = [r for r in self.specs if r.dataset_id == dataset_id]
+        return sorted(found, key=lambda r: r.version, reverse=True)
+
+    async def add_schema_change(self, record: SchemaChangeRecord) -> bool:
+        if record.event_id in self.schema_changes:
+            return False
+        self.schema_changes[record.event_id] = record
+        return True
+
+    async def list_schema_changes(self, dataset_id: uuid.UUID) -> list[SchemaChangePublic]:
+        found = [r for r in self.schema_changes.values() if r.dataset_id == dataset_id]
+        found.sort(key=lambda r: (r.to_version, r.occurred_at), reverse=True)
+        return [schema_change_public(r) for r in found]
 
     def _row(self, dataset: Dataset) -> dict[str, Any]:
         source = self.sources.get(dataset.source_id) if dataset.source_id else None
@@ -191,6 +245,14 @@ class FakeSink:
     async def publish(self, event: SourceDefined) -> None:
         if self.fail:
             raise ConnectionError("Kafka is down")
+        self.events.append(event)
+
+
+class FakeSpecSink:
+    def __init__(self) -> None:
+        self.events: list[DatasetSpecPublished] = []
+
+    async def publish(self, event: DatasetSpecPublished) -> None:
         self.events.append(event)
 
 

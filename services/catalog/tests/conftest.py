@@ -11,10 +11,11 @@ import pytest
 # unique to this package) is imported from here.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from catalog_fakes import PROVIDER_KEY, FakeRepository, FakeSink
+from catalog_fakes import PROVIDER_KEY, FakeRepository, FakeSink, FakeSpecSink
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from mdc_catalog.api.deps import get_definition_sink, get_repository
+from mdc_catalog.api.routes.specs import get_spec_sink
 from mdc_catalog.app import create_app
 from mdc_catalog.config import CatalogSettings
 from mdc_common.settings import DatabaseSettings
@@ -31,7 +32,12 @@ def sink() -> FakeSink:
 
 
 @pytest.fixture
-def app(repo: FakeRepository, sink: FakeSink) -> FastAPI:
+def spec_sink() -> FakeSpecSink:
+    return FakeSpecSink()
+
+
+@pytest.fixture
+def app(repo: FakeRepository, sink: FakeSink, spec_sink: FakeSpecSink) -> FastAPI:
     settings = CatalogSettings(
         provider_api_keys=[PROVIDER_KEY, "provider-key-2"],
         # Nothing listens there: a test that reached the database would fail loudly.
@@ -40,6 +46,7 @@ def app(repo: FakeRepository, sink: FakeSink) -> FastAPI:
     app = create_app(settings)
     app.dependency_overrides[get_repository] = lambda: repo
     app.dependency_overrides[get_definition_sink] = lambda: sink
+    app.dependency_overrides[get_spec_sink] = lambda: spec_sink
     return app
 
 

@@ -128,9 +128,10 @@ async def test_dataset_detail_has_latest_version_and_columns(
     assert body["raw_sha256"] == "ab" * 32
     assert body["parquet_uri"].endswith("/v2.parquet")
     assert [c["name"] for c in body["columns"]] == ["species", "flipper_length_mm"]
-    assert set(body["columns"][1]) == {
+    assert set(body["columns"][1]) >= {
         "name", "dtype", "stat_type", "stat_type_confidence", "stat_type_evidence",
-        "null_count", "distinct_count", "min", "max", "position",
+        "null_count", "distinct_count", "min", "max", "position", "unit", "source_name",
+        "top_values", "quantiles",
     }  # fmt: skip
     assert body["columns"][1]["stat_type"] == "continuous"
 

@@ -16,7 +16,7 @@ from mdc_catalog.models import Source
 from mdc_catalog.service import source_public
 from mdc_common.broker import EventPublisher
 from mdc_common.metrics import ServiceMetrics
-from mdc_contracts import DeadLetter, Topic
+from mdc_contracts import DeadLetter, SchemaChange, SchemaChanged, SchemaChangeKind, Topic
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -134,3 +134,22 @@ async def test_malformed_version_event_is_dead_lettered(wiring: Wiring) -> None:
     [letter] = wiring.dead
     assert letter.consumer_group == "catalog"
     assert "malformed DatasetVersionCreated" in letter.error
+
+
+async def test_schema_changed_event_is_stored_once(wiring: Wiring) -> None:
+    event = SchemaChanged(
+        producer="profiler",
+        correlation_id=uuid.uuid4(),
+        dataset_id=wiring.source.id,
+        dataset_name="penguins",
+        from_version=1,
+        to_version=2,
+        breaking=False,
+        changes=[
+            SchemaChange(kind=SchemaChangeKind.COLUMN_ADDED, column="x", breaking=False, detail="d")
+        ],
+    )
+    for _ in range(2):
+        await wiring.publisher.publish(Topic.SCHEMA_CHANGES, event, key=str(event.dataset_id))
+    assert list(wiring.repo.schema_changes) == [event.event_id]
+    assert wiring.dead == []

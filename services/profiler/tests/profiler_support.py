@@ -15,10 +15,14 @@ from mdc_common.broker import EventPublisher
 from mdc_common.metrics import ServiceMetrics
 from mdc_common.storage import S3Uri
 from mdc_contracts import (
+    ColumnProfile,
     DatasetProcessingFailed,
+    DatasetSpec,
+    DatasetSpecPublished,
     DatasetVersionCreated,
     DeadLetter,
     RunEvent,
+    SchemaChanged,
     SourceChanged,
     Topic,
     utc_now,
@@ -26,7 +30,7 @@ from mdc_contracts import (
 from mdc_profiler.config import ProfilerSettings
 from mdc_profiler.handlers import register_handlers
 from mdc_profiler.metrics import ProfilerMetrics
-from mdc_profiler.ports import AssignedVersion, OutgoingEvent
+from mdc_profiler.ports import AssignedVersion, LatestRaw, OutgoingEvent, StoredSpec, VersionProfile
 from mdc_profiler.service import DatasetProcessor
 from minio.error import S3Error
 
@@ -57,11 +61,18 @@ class FakeVersionRow:
     version: int
     created_at: datetime
     published: list[OutgoingEvent] | None = None
+    dataset_name: str = ""
+    raw_uri: str | None = None
+    raw_sha256: str = ""
+    spec_version: int | None = None
+    row_count: int = 0
+    columns: list[ColumnProfile] | None = None
 
 
 class FakeVersionRepository:
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, FakeVersionRow] = {}
+        self.specs: dict[uuid.UUID, StoredSpec] = {}
 
     async def find(self, change_id: uuid.UUID) -> AssignedVersion | None:
         row = self.rows.get(change_id)
@@ -75,14 +86,30 @@ class FakeVersionRepository:
         dataset_name: str,
         raw_sha256: str,
         now: datetime,
+        raw_uri: str | None = None,
+        reason: str | None = None,
+        spec_version: int | None = None,
     ) -> AssignedVersion:
         if change_id not in self.rows:
             latest = max(
                 (r.version for r in self.rows.values() if r.dataset_id == dataset_id), default=0
             )
-            self.rows[change_id] = FakeVersionRow(dataset_id, latest + 1, now)
+            self.rows[change_id] = FakeVersionRow(
+                dataset_id,
+                latest + 1,
+                now,
+                dataset_name=dataset_name,
+                raw_uri=raw_uri,
+                raw_sha256=raw_sha256,
+                spec_version=spec_version,
+            )
         row = self.rows[change_id]
         return AssignedVersion(row.version, row.created_at, row.published)
+
+    async def release(self, change_id: uuid.UUID) -> None:
+        row = self.rows.get(change_id)
+        if row is not None and row.published is None:
+            del self.rows[change_id]
 
     async def complete(
         self,
@@ -92,8 +119,45 @@ class FakeVersionRepository:
         row_count: int,
         published: list[OutgoingEvent],
         now: datetime,
+        columns: list[ColumnProfile] | None = None,
     ) -> None:
-        self.rows[change_id].published = published
+        row = self.rows[change_id]
+        row.published, row.row_count, row.columns = published, row_count, columns
+
+    def _completed(self, dataset_id: uuid.UUID) -> list[tuple[uuid.UUID, FakeVersionRow]]:
+        done = [
+            (change_id, r)
+            for change_id, r in self.rows.items()
+            if r.dataset_id == dataset_id and r.published is not None
+        ]
+        return sorted(done, key=lambda item: item[1].version)
+
+    async def previous_profile(self, dataset_id: uuid.UUID, before: int) -> VersionProfile | None:
+        earlier = [r for _, r in self._completed(dataset_id) if r.version < before]
+        if not earlier or earlier[-1].columns is None:
+            return None
+        return VersionProfile(earlier[-1].version, earlier[-1].row_count, earlier[-1].columns)
+
+    async def latest_raw(self, dataset_id: uuid.UUID) -> LatestRaw | None:
+        done = self._completed(dataset_id)
+        if not done:
+            return None
+        change_id, row = done[-1]
+        assert row.raw_uri is not None
+        return LatestRaw(
+            change_id, row.version, row.dataset_name, row.raw_uri, row.raw_sha256, row.spec_version
+        )
+
+    async def save_spec(
+        self, dataset_id: uuid.UUID, spec_version: int, spec: DatasetSpec, now: datetime
+    ) -> int:
+        stored = self.specs.get(dataset_id)
+        if stored is None or stored.version < spec_version:
+            self.specs[dataset_id] = StoredSpec(spec_version, spec)
+        return self.specs[dataset_id].version
+
+    async def get_spec(self, dataset_id: uuid.UUID) -> StoredSpec | None:
+        return self.specs.get(dataset_id)
 
 
 @dataclass
@@ -102,6 +166,7 @@ class Received:
     failures: list[DatasetProcessingFailed] = field(default_factory=list)
     lineage: list[RunEvent] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
+    schema_changes: list[SchemaChanged] = field(default_factory=list)
 
 
 @dataclass
@@ -137,6 +202,21 @@ class Rig:
     async def send(self, change: SourceChanged) -> None:
         await self.publisher.publish(Topic.SOURCE_CHANGES, change, key=str(change.source_id))
 
+    def spec_event(
+        self, spec: DatasetSpec, version: int = 1, name: str = "palmer-penguins"
+    ) -> DatasetSpecPublished:
+        return DatasetSpecPublished(
+            producer="catalog",
+            correlation_id=uuid.uuid4(),
+            dataset_id=self.source_id,
+            dataset_name=name,
+            spec_version=version,
+            spec=spec,
+        )
+
+    async def send_spec(self, event: DatasetSpecPublished) -> None:
+        await self.publisher.publish(Topic.DATASET_SPECS, event, key=str(event.dataset_id))
+
 
 def rig(tmp_path: Path) -> Rig:
     broker = KafkaBroker()
@@ -166,6 +246,10 @@ def rig(tmp_path: Path) -> Rig:
     @broker.subscriber(Topic.LINEAGE.value, group_id="test-lineage")
     async def on_lineage(body: dict[str, Any]) -> None:
         received.lineage.append(RunEvent.model_validate(body))
+
+    @broker.subscriber(Topic.SCHEMA_CHANGES.value, group_id="test-schema")
+    async def on_schema(body: dict[str, Any]) -> None:
+        received.schema_changes.append(SchemaChanged.model_validate(body))
 
     @broker.subscriber(Topic.DEAD_LETTERS.value, group_id="test-dead")
     async def on_dead(body: dict[str, Any]) -> None:

@@ -10,7 +10,18 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 from faststream.kafka import TestKafkaBroker
-from mdc_contracts import ProcessingStage, RunState, StatType, Topic, deterministic_id
+from mdc_common.storage import S3Uri
+from mdc_contracts import (
+    ColumnSpec,
+    DatasetSpec,
+    ProcessingStage,
+    RunState,
+    SchemaChangeKind,
+    StatType,
+    Topic,
+    deterministic_id,
+)
+from mdc_profiler.service import spec_change_id
 from minio.error import S3Error
 from profiler_support import rig, work_is_clean
 
@@ -179,3 +190,113 @@ async def test_malformed_change_is_dead_lettered(tmp_path: Path) -> None:
         await br.publish({"change_id": "x"}, topic=Topic.SOURCE_CHANGES.value, key=b"k")
     assert len(r.received.dead) == 1
     assert "malformed SourceChanged" in r.received.dead[0].error
+
+
+SPEC = DatasetSpec(
+    columns=[
+        ColumnSpec(name="bill_length_mm", rename_to="bill_mm", unit="mm"),
+        ColumnSpec(name="island", categories=["Biscoe", "Dream", "Torgersen"], ordered=True),
+    ],
+    select=["species", "island", "bill_mm"],
+)
+
+
+async def test_a_spec_re_standardizes_the_latest_raw_file_without_download(
+    tmp_path: Path,
+) -> None:
+    r = rig(tmp_path)
+    change = r.change(PENGUINS)
+    async with TestKafkaBroker(r.broker):
+        await r.send(change)
+        # Only the raw zone remains: the spec's version can only come from the stored raw file.
+        reads: list[str] = []
+        original = r.store.get_file
+
+        def tracked(uri: S3Uri, path: str) -> None:
+            reads.append(str(uri))
+            original(uri, path)
+
+        r.store.get_file = tracked  # type: ignore[method-assign]
+        await r.send_spec(r.spec_event(SPEC, version=1))
+
+    first, second = r.received.versions
+    assert reads == [change.raw_uri]
+    assert (second.version, second.reason, second.spec_version) == (2, "spec_changed", 1)
+    assert second.change_id == spec_change_id(change.source_id, 1)
+    assert second.raw_sha256 == change.sha256
+    assert [c.name for c in second.columns] == ["species", "island", "bill_mm"]
+    bill = second.columns[2]
+    assert (bill.source_name, bill.unit) == ("bill_length_mm", "mm")
+    island = second.columns[1]
+    assert island.stat_type == StatType.ORDINAL
+    assert island.categories == ["Biscoe", "Dream", "Torgersen"]
+    parquet = r.store.objects[second.parquet_uri]
+    frame = pl.read_parquet(io.BytesIO(parquet))
+    assert frame.schema["island"] == pl.Enum(["Biscoe", "Dream", "Torgersen"])
+    # The footer carries the effective schema and stat types.
+    mdc = json.loads(pq.read_metadata(io.BytesIO(parquet)).metadata[b"mdc"])
+    assert (mdc["version"], mdc["spec_version"], mdc["reason"]) == (2, 1, "spec_changed")
+    assert [c["name"] for c in mdc["columns"]] == ["species", "island", "bill_mm"]
+    assert all(c["stat_type"] for c in mdc["columns"])
+    assert second.profile is not None
+    assert second.profile.column_count == 3
+    assert second.read is not None
+    assert second.read.delimiter == ";"
+    # Renamed and dropped columns are drift, published as a schema change v1 -> v2.
+    [drift] = r.received.schema_changes
+    assert (drift.from_version, drift.to_version, drift.breaking) == (1, 2, True)
+    kinds = {(c.kind, c.column) for c in drift.changes}
+    assert (SchemaChangeKind.COLUMN_RENAMED, "bill_mm") in kinds
+    assert (SchemaChangeKind.COLUMN_REMOVED, "sex") in kinds
+    assert drift.event_id == deterministic_id("SchemaChanged", second.change_id)
+    assert first.spec_version is None
+    assert first.reason == "source_changed"
+
+
+async def test_a_redelivered_spec_is_one_version_and_the_same_events(tmp_path: Path) -> None:
+    r = rig(tmp_path)
+    event = r.spec_event(SPEC, version=1)
+    async with TestKafkaBroker(r.broker):
+        await r.send(r.change(PENGUINS))
+        await r.send_spec(event)
+        await r.send_spec(event)
+    assert [v.version for v in r.received.versions] == [1, 2, 2]
+    assert r.received.versions[1] == r.received.versions[2]
+    assert r.received.schema_changes[0] == r.received.schema_changes[1]
+    assert len(r.repository.rows) == 2
+
+
+async def test_an_older_spec_is_ignored_and_new_changes_use_the_latest(tmp_path: Path) -> None:
+    r = rig(tmp_path)
+    async with TestKafkaBroker(r.broker):
+        await r.send_spec(r.spec_event(SPEC, version=2))  # before any version: only stored
+        await r.send_spec(r.spec_event(DatasetSpec(), version=1))
+        await r.send(r.change(PENGUINS))
+    [created] = r.received.versions
+    assert created.spec_version == 2
+    assert [c.name for c in created.columns] == ["species", "island", "bill_mm"]
+
+
+async def test_a_spec_the_data_contradicts_is_a_failure_and_keeps_consuming(
+    tmp_path: Path,
+) -> None:
+    r = rig(tmp_path)
+    bad = DatasetSpec(columns=[ColumnSpec(name="island", categories=["Biscoe"], ordered=True)])
+    async with TestKafkaBroker(r.broker):
+        await r.send(r.change(PENGUINS))
+        await r.send_spec(r.spec_event(bad, version=1))
+    [failed] = r.received.failures
+    assert failed.stage == ProcessingStage.PROFILE
+    assert failed.column == "island"
+    assert "'Torgersen'" in failed.reason
+    assert [v.version for v in r.received.versions] == [1]
+    assert len(r.repository.rows) == 1  # the spec's version number was given back
+
+
+async def test_no_drift_no_schema_change_event(tmp_path: Path) -> None:
+    r = rig(tmp_path)
+    async with TestKafkaBroker(r.broker):
+        await r.send(r.change(PENGUINS))
+        await r.send(r.change(PENGUINS + b"Adelie;Dream;38,0;female;2007\n"))
+    assert [v.version for v in r.received.versions] == [1, 2]
+    assert r.received.schema_changes == []

@@ -114,7 +114,7 @@ def test_blank_header_gets_a_name(tmp_path: Path) -> None:
         (b"<?xml version='1.0'?><a/>", "looks like an XML document, not a CSV"),
         (
             b"PK\x03\x04\x14\x00\x06\x00",
-            "looks like a ZIP archive (or an .xlsx workbook), not a CSV",
+            "a corrupt zip archive",
         ),
         (b"a,b\n\x00\x01\x02\x03garbage", "binary content, not text (a NUL byte at offset 4)"),
         (bytes(range(1, 32)) * 20, "binary content, not text"),

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import polars as pl
 import pytest
 from mdc_contracts import StatType
 from mdc_profiler.profile import profile_frame
-from mdc_profiler.stattypes import analyse_column, infer_stat_type, name_tokens
+from mdc_profiler.stattypes import analyse_column, infer_stat_type
+from mdc_profiler.vocab import name_tokens
 
 
 def guess(
-    name: str, values: list[object], dtype: pl.DataType | None = None
+    name: str, values: Sequence[object], dtype: pl.DataType | type[pl.DataType] | None = None
 ) -> tuple[StatType, str]:
     g = infer_stat_type(pl.Series(name, values, dtype=dtype))
     assert 0 <= g.confidence <= 1
@@ -28,7 +30,7 @@ def test_empty_and_constant() -> None:
 def test_binary() -> None:
     assert guess("smoker", ["Yes", "No", "Yes", None]) == (
         StatType.BINARY,
-        "2 distinct values: No/Yes",
+        "2 distinct values: Yes/No",
     )
     assert guess("flag", [True, False, True])[0] == StatType.BINARY
     assert guess("sex", [0, 1, 1, 0])[0] == StatType.BINARY
@@ -71,7 +73,7 @@ def test_datetimes_and_times() -> None:
     assert guess("heure", ["08:00", "12:30", "23:59"])[0] == StatType.TIME
     assert guess("d", [dt.date(2020, 1, 1), dt.date(2020, 1, 2), dt.date(2020, 1, 3)]) == (
         StatType.DATE,
-        "stored as Date",
+        "stored as Date, 2020-01-01..2020-01-03, by day",
     )
 
 
@@ -145,3 +147,115 @@ def test_profile_frame_converts_text_dates_and_counts() -> None:
 @pytest.mark.parametrize("dtype", [pl.Int64, pl.Float64, pl.String])
 def test_all_null_columns_of_any_type_are_empty(dtype: pl.DataType) -> None:
     assert guess("x", [None] * 5, dtype)[0] == StatType.EMPTY
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        (["oui", "non", "oui"], "oui/non"),
+        (["Nein", "Ja", "Ja"], "Ja/Nein"),
+        (["nee", "ja", "nee"], "ja/nee"),
+        (["no", "si", "si"], "si/no"),
+        (["faux", "vrai", "vrai"], "vrai/faux"),
+        (["false", "true", "true"], "true/false"),
+        (["N", "Y", "Y"], "Y/N"),
+    ],
+)
+def test_european_yes_no_words_are_binary_yes_first(values: list[object], shown: str) -> None:
+    assert guess("reponse", values) == (StatType.BINARY, f"2 distinct values: {shown}")
+
+
+def test_zero_one_integers_and_booleans_are_binary() -> None:
+    assert guess("flag", [0, 1, 1, 0, 1]) == (StatType.BINARY, "2 distinct values: 0/1")
+    assert infer_stat_type(pl.Series("b", [True, False])).confidence == 1.0
+
+
+def test_year_columns_are_ordinal_with_a_year_range() -> None:
+    assert guess("year", [2007, 2008, 2009, 2007]) == (StatType.ORDINAL, "year values 2007..2009")
+    assert guess("Année", list(range(1990, 2021)))[0] == StatType.ORDINAL
+    assert guess("Jahr", [1950.0, 1960.0, 1970.0])[0] == StatType.ORDINAL
+    # Not a year: out of range, or no year-like name.
+    assert guess("year", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 40, 40])[0] == StatType.COUNT
+    assert guess("altitude", [1950, 1960, 1970, 1950])[0] == StatType.COUNT
+
+
+def test_small_integer_codes_are_nominal_ordinal_or_count_by_name() -> None:
+    codes = [1, 2, 3, 4, 5, 1, 2, 3]
+    assert guess("region", codes) == (StatType.NOMINAL, "small integer codes, 5 levels in 1..5")
+    assert guess("satisfaction_score", codes)[0] == StatType.ORDINAL
+    assert guess("nb_enfants", codes)[0] == StatType.COUNT
+    assert guess("siblings", [0, 1, 0, 3, 2, 1, 0])[0] == StatType.COUNT  # 0 is a count's value
+    assert guess("visits", [0, 3, 3, 7, 40, 3])[0] == StatType.COUNT  # beyond small codes
+
+
+@pytest.mark.parametrize(
+    ("values", "ordered"),
+    [
+        (["high", "low", "medium", "low"], ["low", "medium", "high"]),
+        (["Élevé", "faible", "moyen"], ["faible", "moyen", "Élevé"]),
+        (["hoog", "laag", "gemiddeld"], ["laag", "gemiddeld", "hoog"]),
+        (["3rd", "1st", "2nd", "1st"], ["1st", "2nd", "3rd"]),
+        (["2e", "1er", "10e"], ["1er", "2e", "10e"]),
+        (["agree", "neutral", "strongly agree", "disagree"], None),
+    ],
+)
+def test_ordered_level_sets_are_ordinal_with_less_confidence(
+    values: list[object], ordered: list[str] | None
+) -> None:
+    g = infer_stat_type(pl.Series("niveau", values))
+    assert g.stat_type == StatType.ORDINAL
+    assert g.confidence < 0.8
+    if ordered is not None:
+        assert g.levels == ordered
+        assert g.evidence == f"levels follow an ordered scale: {' < '.join(ordered)}"
+
+
+def test_unordered_levels_stay_nominal() -> None:
+    assert guess("colour", ["red", "green", "blue", "red"])[0] == StatType.NOMINAL
+    assert guess("size", ["small", "medium", "purple", "small"])[0] == StatType.NOMINAL
+
+
+def test_postcodes_are_identifiers_when_unique_and_nominal_when_repeated() -> None:
+    unique = [f"{i:05d}" for i in range(1000, 1300)]
+    assert guess("code_postal", unique) == (
+        StatType.IDENTIFIER,
+        "all 300 values unique codes of 5 digits",
+    )
+    repeated = [f"0{i % 30:04d}" for i in range(900)]
+    stat_type, evidence = guess("cp", repeated)
+    assert stat_type == StatType.NOMINAL
+    assert evidence.startswith("codes of 5 digits, 30 distinct values: 00000, 00001")
+
+
+def test_latitude_longitude_need_decimals_a_name_and_the_range() -> None:
+    assert guess("lat", [48.85, 45.76, 43.3]) == (
+        StatType.LATITUDE,
+        "named like a latitude, values in 43.3..48.85",
+    )
+    assert guess("y", [48.85, 45.76, 43.3])[0] == StatType.LATITUDE
+    assert infer_stat_type(pl.Series("y", [48.85, 45.76, 43.3])).confidence < 0.9
+    assert guess("lng", [-179.5, 2.3, 170.0])[0] == StatType.LONGITUDE
+    assert guess("x", [652000.5, 653100.25, 655000.75])[0] == StatType.CONTINUOUS  # Lambert 93
+    assert guess("lat", [48, 45, 43])[0] != StatType.LATITUDE  # whole numbers
+
+
+def test_continuous_evidence_gives_range_and_distinct() -> None:
+    values = [-4.9, 7.8, 0.5, 1.25, 3.5]
+    assert guess("anomaly", values) == (
+        StatType.CONTINUOUS,
+        "decimal numbers in -4.9..7.8, 5 distinct",
+    )
+
+
+def test_short_free_text_in_a_small_file_is_text_not_nominal() -> None:
+    remarks = ["the sensor was replaced after the storm", "no remark on this visit at all"]
+    assert guess("remark", [*remarks, "calibrated again by the field team today"])[0] == (
+        StatType.TEXT
+    )
+
+
+def test_calendar_parts_are_ordinal_by_name_and_range() -> None:
+    assert guess("month", list(range(1, 13))) == (StatType.ORDINAL, "month values 1..12")
+    assert guess("jour", [1, 15, 31, 15])[0] == StatType.ORDINAL
+    assert guess("hour", [0, 5, 23, 5])[0] == StatType.ORDINAL
+    assert guess("month", [0, 5, 13, 5])[0] != StatType.ORDINAL  # not a month range

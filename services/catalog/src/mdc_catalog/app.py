@@ -17,19 +17,21 @@ from mdc_common.logging import configure_logging
 from mdc_common.metrics import ServiceMetrics
 
 from mdc_catalog.api.auth import ProviderKeys, install_auth_errors
-from mdc_catalog.api.routes import datasets, sources
+from mdc_catalog.api.routes import datasets, sources, specs
 from mdc_catalog.config import SCHEMA, SERVICE, CatalogSettings
 from mdc_catalog.handlers import register_handlers
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.models import catalog_registry
 from mdc_catalog.repository import RepositoryScope, sql_repository_scope
 from mdc_catalog.service import DefinitionSink, KafkaDefinitionSink, republish_definitions
+from mdc_catalog.specs import KafkaSpecSink
 
 log = logging.getLogger(__name__)
 
 DESCRIPTION = """
 Datasets, their versions, columns and profiles, for consumers (`/datasets`); sources and their
-status, for providers (`/admin/sources`, with a provider API key as a Bearer token).
+status, and dataset specs, for providers (`/admin/sources`, `/admin/datasets/{id}/spec`, with a
+provider API key as a Bearer token).
 """
 
 
@@ -90,10 +92,12 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.definition_sink = sink
+    app.state.spec_sink = KafkaSpecSink(publisher)
     app.state.provider_keys = provider_keys
     app.state.catalog_metrics = catalog_metrics
     app.include_router(sources.router)
     app.include_router(datasets.router)
+    app.include_router(specs.router)
     return app
 
 

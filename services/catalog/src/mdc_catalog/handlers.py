@@ -5,12 +5,23 @@ from __future__ import annotations
 from faststream.kafka import KafkaBroker
 from mdc_common.broker import EventPublisher
 from mdc_common.consumer import subscribe
-from mdc_contracts import DatasetProcessingFailed, DatasetVersionCreated, SourceChecked, Topic
+from mdc_contracts import (
+    DatasetProcessingFailed,
+    DatasetVersionCreated,
+    SchemaChanged,
+    SourceChecked,
+    Topic,
+)
 
 from mdc_catalog.config import CONSUMER_GROUP, SERVICE
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.repository import RepositoryScope
-from mdc_catalog.status import record_check, record_dataset_version, record_processing_failure
+from mdc_catalog.status import (
+    record_check,
+    record_dataset_version,
+    record_processing_failure,
+    record_schema_change,
+)
 
 
 def register_handlers(
@@ -31,6 +42,19 @@ def register_handlers(
         async with scope() as repo:
             await record_processing_failure(repo, event, metrics)
 
+    async def on_schema_changed(event: SchemaChanged) -> None:
+        async with scope() as repo:
+            await record_schema_change(repo, event)
+
+    subscribe(
+        broker,
+        Topic.SCHEMA_CHANGES,
+        SchemaChanged,
+        on_schema_changed,
+        group_id=CONSUMER_GROUP,
+        publisher=publisher,
+        service=SERVICE,
+    )
     subscribe(
         broker,
         Topic.DATASET_VERSIONS,

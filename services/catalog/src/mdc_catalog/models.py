@@ -197,3 +197,62 @@ class DatasetColumn(CatalogTable, ColumnBase, table=True):
     position: int = Field(primary_key=True)
     null_count: int = Field(sa_type=BigInteger)
     distinct_count: int = Field(sa_type=BigInteger)
+
+
+# --- profiles, specs and drift (issue 3: new tables, so no existing table is altered) ---------
+
+
+class DatasetVersionProfile(CatalogTable, table=True):
+    """What a version says beyond its flat columns: full column profiles, dataset profile,
+    how the raw file was read, and which spec made it."""
+
+    __tablename__ = "dataset_version_profile"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["dataset_id", "version"],
+            [f"{SCHEMA}.dataset_version.dataset_id", f"{SCHEMA}.dataset_version.version"],
+            ondelete="CASCADE",
+        ),
+    )
+
+    dataset_id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    reason: str = "source_changed"
+    spec_version: int | None = None
+    columns: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSONB)  # ColumnProfile
+    profile: dict[str, Any] | None = Field(default=None, sa_type=JSONB)  # DatasetProfile
+    read: dict[str, Any] | None = Field(default=None, sa_type=JSONB)  # ReadReport
+    # Flat copies of profile counts, to filter datasets on later.
+    binary_columns: int | None = None
+    low_cardinality_columns: int | None = None
+    datetime_columns: int | None = None
+    measurement_columns: int | None = None
+    duplicate_rows: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class DatasetSpecRecord(CatalogTable, table=True):
+    """One version of a dataset's spec, as a provider published it (immutable)."""
+
+    __tablename__ = "dataset_spec"
+
+    dataset_id: uuid.UUID = Field(primary_key=True)
+    version: int = Field(primary_key=True)
+    spec: dict[str, Any] = Field(sa_type=JSONB)  # DatasetSpec
+    created_at: datetime = _timestamp(default_factory=utc_now)
+    created_by: str | None = None  # the provider key's fingerprint
+
+
+class SchemaChangeRecord(CatalogTable, table=True):
+    """Drift between two versions (SchemaChanged); the event id is the idempotency key."""
+
+    __tablename__ = "schema_change"
+    __table_args__ = (Index("schema_change_dataset_idx", "dataset_id", "to_version"),)
+
+    event_id: uuid.UUID = Field(primary_key=True)
+    dataset_id: uuid.UUID
+    from_version: int
+    to_version: int
+    breaking: bool
+    changes: list[dict[str, Any]] = Field(sa_type=JSONB)  # SchemaChange
+    occurred_at: datetime = _timestamp()
+    recorded_at: datetime = _timestamp(default_factory=utc_now)

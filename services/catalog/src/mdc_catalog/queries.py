@@ -14,12 +14,20 @@ from sqlalchemy import ColumnElement, exists, func, or_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from mdc_catalog.models import Dataset, DatasetColumn, DatasetVersion, Source
+from mdc_catalog.models import (
+    Dataset,
+    DatasetColumn,
+    DatasetVersion,
+    DatasetVersionProfile,
+    SchemaChangeRecord,
+    Source,
+)
 from mdc_catalog.schemas import (
     ColumnPublic,
     DatasetDetail,
     DatasetFilter,
     DatasetSummary,
+    SchemaChangePublic,
     VersionDetail,
     VersionSummary,
 )
@@ -125,6 +133,22 @@ def dataset_version(dataset_id: uuid.UUID, version: int) -> SelectOfScalar[Datas
     )
 
 
+def version_profile(dataset_id: uuid.UUID, version: int) -> SelectOfScalar[DatasetVersionProfile]:
+    return select(DatasetVersionProfile).where(
+        DatasetVersionProfile.dataset_id == dataset_id, DatasetVersionProfile.version == version
+    )
+
+
+def schema_changes(dataset_id: uuid.UUID) -> SelectOfScalar[SchemaChangeRecord]:
+    return (
+        select(SchemaChangeRecord)
+        .where(SchemaChangeRecord.dataset_id == dataset_id)
+        .order_by(
+            col(SchemaChangeRecord.to_version).desc(), col(SchemaChangeRecord.occurred_at).desc()
+        )
+    )
+
+
 # --- rows to API models --------------------------------------------------------------------
 
 
@@ -132,19 +156,58 @@ def summary_from_row(row: Any) -> DatasetSummary:
     return DatasetSummary.model_validate(row._mapping, from_attributes=False)
 
 
-def detail_from_row(row: Any, columns: Sequence[DatasetColumn]) -> DatasetDetail:
-    return DatasetDetail.model_validate({**row._mapping, "columns": public_columns(columns)})
+def detail_from_row(
+    row: Any, columns: Sequence[DatasetColumn], facts: DatasetVersionProfile | None = None
+) -> DatasetDetail:
+    return DatasetDetail.model_validate(
+        {**row._mapping, **version_facts(facts), "columns": public_columns(columns, facts)}
+    )
 
 
-def public_columns(columns: Sequence[DatasetColumn]) -> list[ColumnPublic]:
-    return [ColumnPublic.model_validate(column, from_attributes=True) for column in columns]
+def public_columns(
+    columns: Sequence[DatasetColumn], facts: DatasetVersionProfile | None = None
+) -> list[ColumnPublic]:
+    """Flat columns, completed with the full profile stored for the version (by position)."""
+    profiles = {c.get("position"): c for c in facts.columns} if facts else {}
+    return [
+        ColumnPublic.model_validate(
+            {
+                **profiles.get(column.position, {}),
+                **column.model_dump(exclude={"dataset_id", "version"}),
+            }
+        )
+        for column in columns
+    ]
+
+
+def version_facts(facts: DatasetVersionProfile | None) -> dict[str, Any]:
+    if facts is None:
+        return {}
+    return {
+        "profile": facts.profile,
+        "read": facts.read,
+        "spec_version": facts.spec_version,
+        "reason": facts.reason,
+    }
+
+
+def schema_change_public(record: SchemaChangeRecord) -> SchemaChangePublic:
+    return SchemaChangePublic.model_validate(record, from_attributes=True)
 
 
 def version_summary(version: DatasetVersion) -> VersionSummary:
     return VersionSummary.model_validate(version, from_attributes=True)
 
 
-def version_detail(version: DatasetVersion, columns: Sequence[DatasetColumn]) -> VersionDetail:
+def version_detail(
+    version: DatasetVersion,
+    columns: Sequence[DatasetColumn],
+    facts: DatasetVersionProfile | None = None,
+) -> VersionDetail:
     return VersionDetail.model_validate(
-        {**version.model_dump(), "columns": public_columns(columns)}
+        {
+            **version.model_dump(),
+            **version_facts(facts),
+            "columns": public_columns(columns, facts),
+        }
     )

@@ -14,14 +14,22 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from mdc_common.errors import Conflict
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mdc_catalog.models import Dataset, DatasetColumn, DatasetVersion, Source
+from mdc_catalog.models import (
+    Dataset,
+    DatasetColumn,
+    DatasetSpecRecord,
+    DatasetVersion,
+    DatasetVersionProfile,
+    SchemaChangeRecord,
+    Source,
+)
 from mdc_catalog.queries import (
     dataset_by_id,
     dataset_columns,
@@ -30,14 +38,18 @@ from mdc_catalog.queries import (
     dataset_version,
     dataset_versions,
     detail_from_row,
+    schema_change_public,
+    schema_changes,
     summary_from_row,
     version_detail,
+    version_profile,
     version_summary,
 )
 from mdc_catalog.schemas import (
     DatasetDetail,
     DatasetFilter,
     DatasetSummary,
+    SchemaChangePublic,
     SourceFilter,
     VersionDetail,
     VersionSummary,
@@ -83,6 +95,27 @@ class CatalogRepository(Protocol):
     async def list_versions(self, dataset_id: uuid.UUID) -> list[VersionSummary]: ...
 
     async def get_version(self, dataset_id: uuid.UUID, version: int) -> VersionDetail | None: ...
+
+    async def add_version_profile(self, profile: DatasetVersionProfile) -> None:
+        """Store a version's full profile; a re-delivery changes nothing."""
+
+    # --- specs and drift
+    async def dataset_name(self, dataset_id: uuid.UUID) -> str | None:
+        """The name of a dataset, or of the source it will come from; None if neither exists."""
+
+    async def add_spec(self, record: DatasetSpecRecord) -> DatasetSpecRecord:
+        """Stage the next spec version of the dataset (record.version is ignored)."""
+        ...
+
+    async def list_specs(self, dataset_id: uuid.UUID) -> list[DatasetSpecRecord]:
+        """Newest first."""
+        ...
+
+    async def add_schema_change(self, record: SchemaChangeRecord) -> bool:
+        """False (and no change) when this event was already stored."""
+        ...
+
+    async def list_schema_changes(self, dataset_id: uuid.UUID) -> list[SchemaChangePublic]: ...
 
 
 RepositoryScope = Callable[[], AbstractAsyncContextManager[CatalogRepository]]
@@ -202,7 +235,8 @@ class SqlCatalogRepository:
         if row is None:
             return None
         columns = await self.session.exec(dataset_columns(dataset_id, row.version))
-        return detail_from_row(row, list(columns.all()))
+        facts = (await self.session.exec(version_profile(dataset_id, row.version))).first()
+        return detail_from_row(row, list(columns.all()), facts)
 
     async def list_versions(self, dataset_id: uuid.UUID) -> list[VersionSummary]:
         rows = (await self.session.exec(dataset_versions(dataset_id))).all()
@@ -213,7 +247,65 @@ class SqlCatalogRepository:
         if found is None:
             return None
         columns = await self.session.exec(dataset_columns(dataset_id, version))
-        return version_detail(found, list(columns.all()))
+        facts = (await self.session.exec(version_profile(dataset_id, version))).first()
+        return version_detail(found, list(columns.all()), facts)
+
+    async def add_version_profile(self, profile: DatasetVersionProfile) -> None:
+        table = DatasetVersionProfile.__table__  # type: ignore[attr-defined]
+        await self.session.exec(
+            insert(table)
+            .values(profile.model_dump())
+            .on_conflict_do_nothing(index_elements=["dataset_id", "version"])
+        )
+
+    # --- specs and drift
+
+    async def dataset_name(self, dataset_id: uuid.UUID) -> str | None:
+        dataset = await self.session.get(Dataset, dataset_id)
+        if dataset is not None:
+            return dataset.name
+        source = await self.session.get(Source, dataset_id)  # a source's dataset has its id
+        return source.name if source is not None and source.deleted_at is None else None
+
+    async def add_spec(self, record: DatasetSpecRecord) -> DatasetSpecRecord:
+        # Serialises spec versions of one dataset (two providers saving at once).
+        await self.session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtext('catalog.dataset_spec'), hashtext(:d))"),
+            {"d": str(record.dataset_id)},
+        )
+        latest = (
+            await self.session.exec(
+                select(func.coalesce(func.max(DatasetSpecRecord.version), 0)).where(
+                    DatasetSpecRecord.dataset_id == record.dataset_id
+                )
+            )
+        ).one()
+        record.version = int(latest) + 1
+        self.session.add(record)
+        await self.session.flush()
+        return record
+
+    async def list_specs(self, dataset_id: uuid.UUID) -> list[DatasetSpecRecord]:
+        rows = await self.session.exec(
+            select(DatasetSpecRecord)
+            .where(DatasetSpecRecord.dataset_id == dataset_id)
+            .order_by(col(DatasetSpecRecord.version).desc())
+        )
+        return list(rows.all())
+
+    async def add_schema_change(self, record: SchemaChangeRecord) -> bool:
+        table = SchemaChangeRecord.__table__  # type: ignore[attr-defined]
+        inserted = await self.session.exec(
+            insert(table)
+            .values(record.model_dump())
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(table.c.event_id)
+        )
+        return inserted.first() is not None
+
+    async def list_schema_changes(self, dataset_id: uuid.UUID) -> list[SchemaChangePublic]:
+        rows = await self.session.exec(schema_changes(dataset_id))
+        return [schema_change_public(r) for r in rows.all()]
 
 
 def sql_repository_scope(sessions: async_sessionmaker[AsyncSession]) -> RepositoryScope:

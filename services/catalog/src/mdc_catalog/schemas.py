@@ -6,6 +6,17 @@ import uuid
 from datetime import datetime
 from typing import Any, Self
 
+from mdc_contracts import (
+    DatasetProfile,
+    DatasetSpec,
+    Histogram,
+    LengthStats,
+    ReadReport,
+    SchemaChange,
+    StatType,
+    TemporalProfile,
+    ValueCount,
+)
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mdc_catalog.models import (
@@ -149,10 +160,35 @@ class DatasetPage(BaseModel):
 
 
 class ColumnPublic(ColumnBase):
-    pass
+    """A column of the effective schema with its profile (optional fields: older versions
+    were recorded before full profiles were kept)."""
+
+    source_name: str | None = Field(default=None, description="Name in the raw file, if renamed.")
+    inferred_stat_type: StatType | None = None
+    distinct_is_estimate: bool = False
+    mean: float | None = None
+    std: float | None = None
+    quantiles: dict[str, float] | None = None
+    histogram: Histogram | None = None
+    top_values: list[ValueCount] | None = None
+    string_length: LengthStats | None = None
+    temporal: TemporalProfile | None = None
+    categories: list[str] | None = None
+    unit: str | None = None
+    description: str | None = None
+    pii: bool = False
 
 
-class DatasetDetail(DatasetSummary):
+class VersionFacts(BaseModel):
+    """How a version was made: its dataset profile, how the raw file was read, which spec."""
+
+    profile: DatasetProfile | None = None
+    read: ReadReport | None = None
+    spec_version: int | None = None
+    reason: str | None = Field(default=None, examples=["source_changed", "spec_changed"])
+
+
+class DatasetDetail(DatasetSummary, VersionFacts):
     description: str | None = None
     raw_sha256: str
     encoding: str
@@ -175,9 +211,39 @@ class VersionPage(BaseModel):
     total: int
 
 
-class VersionDetail(VersionSummary):
+class VersionDetail(VersionSummary, VersionFacts):
     dataset_id: uuid.UUID
     change_id: uuid.UUID
     encoding: str
     delimiter: str
     columns: list[ColumnPublic]
+
+
+# --- specs and schema changes ----------------------------------------------------------------
+
+
+class SpecVersion(BaseModel):
+    dataset_id: uuid.UUID
+    version: int
+    spec: DatasetSpec
+    created_at: datetime
+    created_by: str | None = Field(default=None, description="Fingerprint of the provider key.")
+
+
+class SpecVersionPage(BaseModel):
+    items: list[SpecVersion] = Field(description="Newest first.")
+    total: int
+
+
+class SchemaChangePublic(BaseModel):
+    event_id: uuid.UUID
+    from_version: int
+    to_version: int
+    breaking: bool
+    changes: list[SchemaChange]
+    occurred_at: datetime
+
+
+class SchemaChangePage(BaseModel):
+    items: list[SchemaChangePublic] = Field(description="Newest first.")
+    total: int

@@ -15,11 +15,20 @@ from mdc_contracts import (
     DatasetProcessingFailed,
     DatasetVersionCreated,
     FailureReason,
+    SchemaChanged,
     SourceChecked,
+    StatType,
 )
 
 from mdc_catalog.metrics import CatalogMetrics
-from mdc_catalog.models import Dataset, DatasetColumn, DatasetVersion, Source
+from mdc_catalog.models import (
+    Dataset,
+    DatasetColumn,
+    DatasetVersion,
+    DatasetVersionProfile,
+    SchemaChangeRecord,
+    Source,
+)
 from mdc_catalog.repository import CatalogRepository
 from mdc_catalog.schemas import SourceError
 
@@ -140,6 +149,36 @@ def version_rows(
     return dataset, version, columns
 
 
+def profile_row(event: DatasetVersionCreated) -> DatasetVersionProfile:
+    profile = event.profile
+    return DatasetVersionProfile(
+        dataset_id=event.dataset_id,
+        version=event.version,
+        reason=event.reason,
+        spec_version=event.spec_version,
+        columns=[c.model_dump(mode="json", exclude_none=True) for c in event.columns],
+        profile=profile.model_dump(mode="json") if profile else None,
+        read=event.read.model_dump(mode="json") if event.read else None,
+        binary_columns=profile.stat_type_counts.get(StatType.BINARY.value, 0) if profile else None,
+        low_cardinality_columns=profile.low_cardinality_columns if profile else None,
+        datetime_columns=profile.datetime_columns if profile else None,
+        measurement_columns=profile.measurement_columns if profile else None,
+        duplicate_rows=profile.duplicate_rows if profile else None,
+    )
+
+
+def schema_change_row(event: SchemaChanged) -> SchemaChangeRecord:
+    return SchemaChangeRecord(
+        event_id=event.event_id,
+        dataset_id=event.dataset_id,
+        from_version=event.from_version,
+        to_version=event.to_version,
+        breaking=event.breaking,
+        changes=[c.model_dump(mode="json") for c in event.changes],
+        occurred_at=event.occurred_at,
+    )
+
+
 # --- transactions --------------------------------------------------------------------------
 
 
@@ -150,6 +189,7 @@ async def record_dataset_version(
     dataset, version, columns = version_rows(event)
     await repo.upsert_dataset(dataset)  # first: the version references the dataset
     is_new = await repo.add_version(version, columns)
+    await repo.add_version_profile(profile_row(event))
     source = await repo.get_source(event.source_id, for_update=True)
     if source is None:
         log.info(
@@ -164,6 +204,21 @@ async def record_dataset_version(
     log.info(
         "dataset version recorded" if is_new else "dataset version already recorded",
         extra={"dataset_id": str(event.dataset_id), "version": event.version},
+    )
+    return is_new
+
+
+async def record_schema_change(repo: CatalogRepository, event: SchemaChanged) -> bool:
+    """Store drift between two versions; True when new, False for a re-delivery."""
+    is_new = await repo.add_schema_change(schema_change_row(event))
+    await repo.commit()
+    log.info(
+        "schema change recorded" if is_new else "schema change already recorded",
+        extra={
+            "dataset_id": str(event.dataset_id),
+            "to_version": event.to_version,
+            "breaking": event.breaking,
+        },
     )
     return is_new
 

@@ -19,7 +19,7 @@ from mdc_profiler.config import SCHEMA, SERVICE, ProfilerSettings
 from mdc_profiler.handlers import register_handlers
 from mdc_profiler.metrics import ProfilerMetrics
 from mdc_profiler.models import ProfilerTable
-from mdc_profiler.repository import PostgresVersionRepository
+from mdc_profiler.repository import PostgresVersionRepository, migrate
 from mdc_profiler.service import DatasetProcessor
 
 
@@ -43,6 +43,7 @@ def create_app(settings: ProfilerSettings | None = None) -> FastAPI:
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await create_schema(engine, SCHEMA, ProfilerTable.metadata)
+        await migrate(engine)
         for bucket in (settings.s3.raw_bucket, settings.s3.curated_bucket):
             await asyncio.to_thread(store.ensure_bucket, bucket)
         await ensure_topics(settings.kafka)

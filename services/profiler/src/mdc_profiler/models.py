@@ -37,3 +37,28 @@ class DatasetVersionRow(ProfilerTable, table=True):
     completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     # The events published on completion, re-published verbatim on redelivery.
     published: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+    # Added with the provider's spec and drift detection (nullable: additive migration).
+    raw_uri: str | None = None
+    reason: str | None = None
+    spec_version: int | None = None
+    # The version's ColumnProfiles, compared with the next version's to detect drift.
+    columns: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
+
+
+class DatasetSpecRow(ProfilerTable, table=True):
+    """The latest spec of each dataset (DatasetSpecPublished), applied to every new version."""
+
+    __tablename__ = "dataset_spec"
+    __table_args__ = {"schema": SCHEMA}
+
+    dataset_id: uuid.UUID = Field(primary_key=True)
+    spec_version: int
+    spec: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_type=DateTime(timezone=True))
+
+
+# Columns added to tables that may already exist (create_all does not alter tables).
+MIGRATIONS = [
+    f"ALTER TABLE {SCHEMA}.dataset_version ADD COLUMN IF NOT EXISTS {column}"
+    for column in ("raw_uri VARCHAR", "reason VARCHAR", "spec_version INTEGER", "columns JSON")
+]

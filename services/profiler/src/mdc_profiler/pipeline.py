@@ -3,7 +3,8 @@
     stage (reader)  ->  apply_spec (spec)  ->  profile (profile)  ->  write Parquet
 
 Interfaces between the stages (kept stable so each stage can change on its own):
-- `reader.read_table(path, work_dir)` reads and types the raw file;
+- `reader.read_lazy(path, work_dir)` stages the raw file to Parquet and types it lazily,
+  with a `ReadReport` of what it detected;
 - `spec.apply_spec(frame, spec)` (the provider's metadata layer) returns the effective frame and
   `EffectiveColumn`s (renames, selection, overrides); without a spec it is the identity;
 - `profile.profile_frame(frame, effective)` computes `ColumnProfile`s and the `DatasetProfile`;
@@ -19,10 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 from mdc_contracts import ColumnProfile, DatasetProfile, DatasetSpec, ReadReport
 
 from mdc_profiler.effective import EffectiveColumn
-from mdc_profiler.reader import read_table
+from mdc_profiler.reader import read_lazy
 
 __all__ = ["EffectiveColumn", "Standardized", "standardize"]
 
@@ -42,33 +44,55 @@ def standardize(
     spec: DatasetSpec | None = None,
     *,
     metadata: dict[str, Any] | None = None,
+    sheet: str | None = None,
 ) -> Standardized:
     """Read, apply the spec, profile and write `work_dir/standardized.parquet`.
 
     Raises `UnreadableFile` (with stage, row, column) for a file that cannot become a dataset.
     """
-    from mdc_profiler.profile import profile_frame, write_parquet
+    from mdc_profiler import profile
     from mdc_profiler.spec import apply_spec
 
-    table = read_table(raw_path, work_dir)
-    frame, effective = apply_spec(table.frame, spec)
-    profiled = profile_frame(frame, effective)
-    read = ReadReport(
-        file_format="csv",
-        compression=table.compression,
-        encoding=table.encoding,
-        delimiter=table.delimiter,
-        decimal_separator="," if table.decimal_comma else ".",
-    )
+    staged = read_lazy(raw_path, work_dir, sheet=sheet)
+    read = staged.report
     out = work_dir / "standardized.parquet"
-    mdc = {
+    extra = {"archive_member": staged.member} if staged.member else {}
+    if hasattr(profile, "profile_lazy"):
+        # Bounded memory: the profile reads column batches of the staged Parquet and the
+        # output is streamed from it, never a whole table in memory.
+        lazy, effective = apply_spec(staged.lazy, spec)  # type: ignore[arg-type]
+        profiled = profile.profile_lazy(lazy, effective, batch_size=100)
+        final = getattr(profiled, "frame", lazy)
+        mdc = _mdc(metadata, read, extra, profiled.columns, profiled.profile)
+        if isinstance(final, pl.LazyFrame):
+            final.sink_parquet(out, compression="zstd", metadata={"mdc": mdc_metadata_json(mdc)})
+        else:
+            final.write_parquet(out, compression="zstd", metadata={"mdc": mdc_metadata_json(mdc)})
+        return Standardized(
+            out, read, profiled.profile.row_count, profiled.columns, profiled.profile
+        )
+    # Until the profile works on LazyFrames: the typed table is collected (memory ~ its size).
+    frame, effective = apply_spec(staged.lazy.collect(), spec)
+    eager = profile.profile_frame(frame, effective)
+    mdc = _mdc(metadata, read, extra, eager.columns, eager.profile)
+    profile.write_parquet(eager, out, mdc)
+    return Standardized(out, read, eager.frame.height, eager.columns, eager.profile)
+
+
+def _mdc(
+    metadata: dict[str, Any] | None,
+    read: ReadReport,
+    extra: dict[str, Any],
+    columns: list[ColumnProfile],
+    dataset: DatasetProfile,
+) -> dict[str, Any]:
+    return {
         **(metadata or {}),
+        **extra,
         "read": read.model_dump(mode="json"),
-        "columns": [c.model_dump(mode="json", exclude_none=True) for c in profiled.columns],
-        "profile": profiled.profile.model_dump(mode="json"),
+        "columns": [c.model_dump(mode="json", exclude_none=True) for c in columns],
+        "profile": dataset.model_dump(mode="json"),
     }
-    write_parquet(profiled, out, mdc)
-    return Standardized(out, read, profiled.frame.height, profiled.columns, profiled.profile)
 
 
 def mdc_metadata_json(metadata: dict[str, Any]) -> str:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from mdc_common.storage import S3Uri
-from mdc_contracts import Topic
+from mdc_contracts import ColumnProfile, DatasetSpec, Topic
 from pydantic import BaseModel
 
 
@@ -42,6 +42,33 @@ class AssignedVersion:
     published: list[OutgoingEvent] | None = None
 
 
+@dataclass(frozen=True)
+class VersionProfile:
+    """A completed version's column profiles: what the next version is compared with."""
+
+    version: int
+    row_count: int
+    columns: list[ColumnProfile]
+
+
+@dataclass(frozen=True)
+class LatestRaw:
+    """The raw file behind a dataset's latest completed version (re-standardized on a new spec)."""
+
+    change_id: uuid.UUID
+    version: int
+    dataset_name: str
+    raw_uri: str
+    raw_sha256: str
+    spec_version: int | None
+
+
+@dataclass(frozen=True)
+class StoredSpec:
+    version: int
+    spec: DatasetSpec
+
+
 class VersionRepository(Protocol):
     async def find(self, change_id: uuid.UUID) -> AssignedVersion | None: ...
 
@@ -53,9 +80,15 @@ class VersionRepository(Protocol):
         dataset_name: str,
         raw_sha256: str,
         now: datetime,
+        raw_uri: str | None = None,
+        reason: str | None = None,
+        spec_version: int | None = None,
     ) -> AssignedVersion:
         """The next version of the dataset, or the one this change already has."""
         ...
+
+    async def release(self, change_id: uuid.UUID) -> None:
+        """Forget a version number whose file turned out bad (unless it was completed)."""
 
     async def complete(
         self,
@@ -65,7 +98,21 @@ class VersionRepository(Protocol):
         row_count: int,
         published: list[OutgoingEvent],
         now: datetime,
+        columns: list[ColumnProfile] | None = None,
     ) -> None: ...
+
+    async def previous_profile(self, dataset_id: uuid.UUID, before: int) -> VersionProfile | None:
+        """The latest completed version lower than `before`, with its column profiles."""
+
+    async def latest_raw(self, dataset_id: uuid.UUID) -> LatestRaw | None: ...
+
+    async def save_spec(
+        self, dataset_id: uuid.UUID, spec_version: int, spec: DatasetSpec, now: datetime
+    ) -> int:
+        """Keep the spec unless a newer one is stored; returns the stored version."""
+        ...
+
+    async def get_spec(self, dataset_id: uuid.UUID) -> StoredSpec | None: ...
 
 
 class ObjectFiles(Protocol):

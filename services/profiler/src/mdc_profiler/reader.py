@@ -1,26 +1,35 @@
-"""Read a raw file into a polars DataFrame, or explain precisely why it cannot be read.
+"""Read a raw file into a typed table, or explain precisely why it cannot be read.
+
+    unwrap (gzip/zip) -> sniff (encoding, delimiter, quote, header) -> stage all-text Parquet
+    -> decide each column's storage type from all its values -> lazy casts
 
 Blocking and CPU-heavy: call from a worker thread.
 """
 
 from __future__ import annotations
 
-import csv
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from mdc_contracts import ProcessingStage
+from mdc_contracts import ReadReport
 
-from mdc_profiler.errors import UnreadableFile
-from mdc_profiler.sniff import PreparedText, prepare
+from mdc_profiler import dtypes
+from mdc_profiler.archive import unwrap
+from mdc_profiler.excel import spreadsheet_format, stage_sheet
+from mdc_profiler.sniff import MAX_FIELD_BYTES, UTF8_BOM, prepare
+from mdc_profiler.staging import NULL_TOKENS, stage_csv
 
-NULL_TOKENS = ["", "NA", "N/A", "n/a", "NULL", "null", "-", ".."]
-_COLUMN_IN_MESSAGE = re.compile(r"column '([^']*)'")
-_LEADING_ZERO = r"^[+-]?0\d"
-_INTEGER = r"^[+-]?\d+$"
-_COMMA_DECIMAL = r"^[+-]?\d*,\d+$"
+__all__ = ["NULL_TOKENS", "StagedTable", "Table", "read_lazy", "read_table", "type_column"]
+
+
+@dataclass(frozen=True)
+class StagedTable:
+    """The typed table as a LazyFrame over the staged Parquet, and how the file was read."""
+
+    lazy: pl.LazyFrame
+    report: ReadReport
+    member: str | None  # the archive member read, for zip
 
 
 @dataclass(frozen=True)
@@ -30,108 +39,81 @@ class Table:
     delimiter: str
     decimal_comma: bool  # some column was written with decimal commas
     compression: str | None
+    report: ReadReport | None = None
 
 
-def read_table(path: Path, work_dir: Path) -> Table:
-    text = prepare(path, work_dir)
-    try:
-        raw = _name_blank_headers(_read_text_columns(text))
-        # Decimal commas are only unambiguous when the comma is not the delimiter.
-        typed = [type_column(s, decimal_comma=text.delimiter != ",") for s in raw.get_columns()]
-    except (pl.exceptions.PanicException, ValueError, csv.Error) as err:
-        # polars panics on some malformed input; the file is at fault, not the service.
-        raise UnreadableFile(
-            f"not a readable CSV: {type(err).__name__}: {err}"[:1000], stage=ProcessingStage.PARSE
-        ) from err
-    frame = pl.DataFrame(typed) if typed else raw
-    decimal_comma = any(
-        s.dtype == pl.Float64 and r.dtype == pl.String and bool(r.str.contains(",").any())
-        for s, r in zip(typed, raw.get_columns(), strict=True)
-    )
-    return Table(frame, text.encoding, text.delimiter, decimal_comma, text.compression)
-
-
-def _read_text_columns(text: PreparedText) -> pl.DataFrame:
-    """Every value as text first (infer_schema=False); type_column then looks at all of them.
-
-    Same robustness as polars' whole-file inference (infer_schema_length=None: a rare late
-    token, an "NA" after row 1000 or a float after many ints, cannot break the read; polars
-    #1831), at a fraction of its cost, and with per-column control (leading zeros, decimal
-    commas).
-    """
-    try:
-        return pl.read_csv(
-            text.path,
-            infer_schema=False,
-            separator=text.delimiter,
-            null_values=NULL_TOKENS,
-            encoding="utf8",
-            truncate_ragged_lines=False,
+def read_lazy(
+    path: Path, work_dir: Path, *, sheet: str | None = None, max_field_bytes: int = MAX_FIELD_BYTES
+) -> StagedTable:
+    unwrapped = unwrap(path, work_dir)
+    staged = work_dir / "staged.parquet"
+    workbook = spreadsheet_format(unwrapped.path)
+    if workbook is not None:
+        chosen = stage_sheet(unwrapped.path, staged, sheet)
+        report = ReadReport(
+            file_format=workbook,
+            compression=unwrapped.compression,
+            sheet=chosen,
+            quote_char=None,
+            null_tokens=[],
         )
-    except pl.exceptions.PolarsError as err:
-        raise _explain(text, err) from err
+        return _typed(staged, report, delimiter=None, member=unwrapped.member)
+    text = prepare(unwrapped.path, work_dir, unwrapped.compression, max_field_bytes=max_field_bytes)
+    structure = stage_csv(text, staged)
+    report = ReadReport(
+        file_format="csv",
+        compression=unwrapped.compression,
+        encoding=text.encoding,
+        bom=text.encoding in ("utf-8-sig", "utf-16") and _has_bom(unwrapped.path),
+        delimiter=text.delimiter,
+        quote_char=text.quote_char,
+        header_row=text.skipped_rows + 1,
+        skipped_rows=text.skipped_rows,
+        null_tokens=list(NULL_TOKENS),
+        padded_rows=structure.padded_rows,
+    )
+    return _typed(staged, report, delimiter=text.delimiter, member=unwrapped.member)
+
+
+def _has_bom(path: Path) -> bool:
+    with path.open("rb") as f:
+        head = f.read(3)
+    return head.startswith(UTF8_BOM) or head[:2] in (b"\xff\xfe", b"\xfe\xff")
+
+
+def _typed(
+    staged: Path, report: ReadReport, *, delimiter: str | None, member: str | None
+) -> StagedTable:
+    raw = pl.scan_parquet(staged)
+    decisions = dtypes.decide(raw, delimiter=delimiter)
+    lazy = raw.select([d.expr.alias(d.name) for d in decisions])
+    report = report.model_copy(
+        update={
+            "decimal_separator": "," if dtypes.decimal_comma(decisions) else ".",
+            "thousands_separator": dtypes.thousands(decisions),
+        }
+    )
+    return StagedTable(lazy, report, member)
+
+
+def read_table(
+    path: Path, work_dir: Path, *, sheet: str | None = None, max_field_bytes: int = MAX_FIELD_BYTES
+) -> Table:
+    """The eager form, for small files and callers that want a DataFrame."""
+    staged = read_lazy(path, work_dir, sheet=sheet, max_field_bytes=max_field_bytes)
+    report = staged.report
+    return Table(
+        staged.lazy.collect(),
+        report.encoding or "utf-8",
+        report.delimiter or "",
+        report.decimal_separator == ",",
+        report.compression,
+        report,
+    )
 
 
 def type_column(values: pl.Series, *, decimal_comma: bool) -> pl.Series:
-    """The narrowest type every non-null value of a text column fits: Int64, Float64, Boolean,
-    else text. Integers with leading zeros ("01234" postcodes) and integers too large for
-    Int64 are codes and stay text."""
-    present = values.drop_nulls()
-    if present.is_empty():
-        return values
-    n_null = values.null_count()
-    integers = values.cast(pl.Int64, strict=False)
-    if integers.null_count() == n_null:
-        return values if present.str.contains(_LEADING_ZERO).any() else integers
-    if present.str.contains(_INTEGER).all():
-        return values
-    numbers = values
-    if decimal_comma and present.str.contains(_COMMA_DECIMAL).any():
-        numbers = values.str.replace(",", ".", literal=True)
-    floats = numbers.cast(pl.Float64, strict=False)
-    if floats.null_count() == n_null:
-        return floats
-    lowered = values.str.to_lowercase()
-    if lowered.drop_nulls().is_in(["true", "false"]).all():
-        return (lowered == "true").alias(values.name)
-    return values
-
-
-def _explain(text: PreparedText, err: pl.exceptions.PolarsError) -> UnreadableFile:
-    ragged = find_ragged_row(text.path, text.delimiter)
-    if ragged is not None:
-        line, fields, expected = ragged
-        return UnreadableFile(
-            f"ragged rows: line {line} has {fields} fields, the header has {expected} "
-            f"(delimiter {text.delimiter!r})",
-            stage=ProcessingStage.PARSE,
-            row=line,
-        )
-    message = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    match = _COLUMN_IN_MESSAGE.search(str(err))
-    return UnreadableFile(
-        f"not a readable CSV: {message}",
-        stage=ProcessingStage.PARSE,
-        column=match.group(1) if match else None,
-    )
-
-
-def find_ragged_row(path: Path, delimiter: str) -> tuple[int, int, int] | None:
-    """(line, fields, header fields) of the first row with more fields than the header."""
-    with path.open(encoding="utf-8", errors="replace", newline="") as f:
-        reader = csv.reader(f, delimiter=delimiter)
-        try:
-            header = next(reader, None)
-            if header is None:
-                return None
-            for row in reader:
-                if len(row) > len(header):
-                    return reader.line_num, len(row), len(header)
-        except csv.Error:
-            return None
-    return None
-
-
-def _name_blank_headers(frame: pl.DataFrame) -> pl.DataFrame:
-    renames = {name: f"column_{i + 1}" for i, name in enumerate(frame.columns) if not name.strip()}
-    return frame.rename(renames) if renames else frame
+    """The storage type every non-null value of one text column fits (see `dtypes`)."""
+    lf = values.to_frame().lazy()
+    (decision,) = dtypes.decide(lf, delimiter=";" if decimal_comma else ",")
+    return lf.select(decision.expr.alias(values.name)).collect().to_series()

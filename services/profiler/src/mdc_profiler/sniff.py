@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
 import io
+import re
 import shutil
-import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from mdc_contracts import ProcessingStage
+
 from mdc_profiler.errors import UnreadableFile
 
 CHUNK_BYTES = 1024 * 1024
+MAX_FIELD_BYTES = 32 * 1024 * 1024
 HEAD_BYTES = 64 * 1024
 SNIFFER_SAMPLE_CHARS = 32 * 1024
 DELIMITERS = (",", ";", "\t", "|")
@@ -43,31 +45,52 @@ class PreparedText:
     encoding: str
     delimiter: str
     compression: str | None
+    quote_char: str | None = '"'
+    skipped_rows: int = 0  # lines before the header (a title, notes)
 
 
-def prepare(path: Path, work_dir: Path) -> PreparedText:
-    path, compression = unwrap_gzip(path, work_dir)
+def prepare(
+    path: Path,
+    work_dir: Path,
+    compression: str | None = None,
+    *,
+    max_field_bytes: int = MAX_FIELD_BYTES,
+) -> PreparedText:
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
     check_content(head)
     encoding = detect_encoding(path, head)
+    check_line_lengths(path, max_field_bytes)
     text_path = to_utf8(path, encoding, work_dir)
-    delimiter = sniff_delimiter(read_sample(text_path))
-    return PreparedText(text_path, encoding, delimiter, compression)
+    layout = sniff_layout(read_sample(text_path))
+    return PreparedText(
+        text_path, encoding, layout.delimiter, compression, layout.quote_char, layout.skipped
+    )
 
 
-def unwrap_gzip(path: Path, work_dir: Path) -> tuple[Path, str | None]:
-    """Recognised by its magic bytes (servers often send .csv.gz as octet-stream)."""
+def check_line_lengths(path: Path, max_bytes: int) -> None:
+    """Fail fast, at C speed and in bounded memory, on a line longer than `max_bytes` (a 100 MB
+    field would otherwise be buffered whole by the CSV reader)."""
+    # Chunks no longer than the limit: a too-long line cannot hide inside one chunk.
+    chunk_size = max(1, min(CHUNK_BYTES, max_bytes))
+    line, current = 1, 0
     with path.open("rb") as f:
-        if f.read(2) != b"\x1f\x8b":
-            return path, None
-    target = work_dir / "decompressed"
-    try:
-        with gzip.open(path, "rb") as src, target.open("wb") as dst:
-            shutil.copyfileobj(src, dst, CHUNK_BYTES)
-    except (OSError, EOFError, zlib.error) as err:
-        raise UnreadableFile(f"a corrupt gzip file: {err}") from err
-    return target, "gzip"
+        while chunk := f.read(chunk_size):
+            first = chunk.find(b"\n")
+            if first < 0:
+                current += len(chunk)
+            else:
+                current += first
+                if current <= max_bytes:
+                    line += chunk.count(b"\n")
+                    current = len(chunk) - chunk.rindex(b"\n") - 1
+            if current > max_bytes:
+                raise UnreadableFile(
+                    f"line {line} is longer than {max_bytes} bytes (a huge field, or no line "
+                    "breaks at all)",
+                    stage=ProcessingStage.PARSE,
+                    row=line,
+                )
 
 
 def check_content(head: bytes) -> None:
@@ -145,36 +168,101 @@ def read_sample(path: Path) -> str:
 
 
 @dataclass(frozen=True)
+class Layout:
+    delimiter: str
+    quote_char: str | None
+    skipped: int  # physical lines before the header
+
+
+@dataclass(frozen=True)
 class _Consistency:
     header_fields: int
     modal_fields: int
     share: float  # of rows having the modal number of fields
+    header_index: int  # first row having the modal number of fields: the header
 
 
-def _consistency(sample: str, delimiter: str) -> _Consistency:
+def _rows(sample: str, delimiter: str, quote_char: str | None) -> list[list[str]]:
+    quoting = csv.QUOTE_NONE if quote_char is None else csv.QUOTE_MINIMAL
+    reader = csv.reader(
+        io.StringIO(sample), delimiter=delimiter, quotechar=quote_char or '"', quoting=quoting
+    )
+    rows: list[list[str]] = []
     try:
-        rows = [r for r in csv.reader(io.StringIO(sample), delimiter=delimiter) if r][:500]
+        for row in reader:
+            rows.append(row)
+            if len(rows) >= 500:
+                break
     except csv.Error:
-        return _Consistency(0, 0, 0.0)
+        pass  # a truncated sample: what was read still counts
+    return rows
+
+
+def _consistency(sample: str, delimiter: str, quote_char: str | None = '"') -> _Consistency:
+    rows = [r for r in _rows(sample, delimiter, quote_char) if any(f.strip() for f in r)]
     if not rows:
-        return _Consistency(0, 0, 0.0)
+        return _Consistency(0, 0, 0.0, 0)
     modal, count = Counter(len(r) for r in rows).most_common(1)[0]
-    return _Consistency(len(rows[0]), modal, count / len(rows))
+    header = _header_index(rows, modal)
+    return _Consistency(len(rows[header]), modal, count / len(rows), header)
+
+
+def _header_index(rows: list[list[str]], modal: int) -> int:
+    """The first row that looks like the table: the modal number of fields, several of them
+    filled (a title line padded with delimiters, "Title;;;", is still a preamble)."""
+    if modal <= 1:
+        return 0
+    for index, row in enumerate(rows[:50]):
+        filled = sum(1 for f in row if f.strip())
+        if len(row) == modal and filled >= min(2, modal):
+            return index
+    return 0
 
 
 def sniff_delimiter(sample: str) -> str:
-    """csv.Sniffer's guess when it is consistent, else the candidate splitting rows most evenly."""
+    return sniff_layout(sample).delimiter
+
+
+def sniff_layout(sample: str) -> Layout:
+    """Delimiter: csv.Sniffer's guess when it is consistent, else the candidate splitting rows
+    most evenly; then the quote character and the preamble lines before the header."""
     scores = {d: _consistency(sample, d) for d in DELIMITERS}
 
-    def rank(d: str) -> tuple[bool, bool, float, int]:
+    def rank(d: str) -> tuple[bool, float, int]:
         s = scores[d]
-        return (s.modal_fields > 1, s.header_fields == s.modal_fields, s.share, s.modal_fields)
+        return (s.modal_fields > 1, s.share, s.modal_fields)
 
     best = max(DELIMITERS, key=rank)
     try:
         sniffed = csv.Sniffer().sniff(sample[:SNIFFER_SAMPLE_CHARS], "".join(DELIMITERS)).delimiter
     except csv.Error:
         sniffed = None
-    if sniffed in scores and rank(sniffed)[:3] >= rank(best)[:3]:
-        return sniffed
-    return best if scores[best].modal_fields > 1 else ","
+    if sniffed in scores and rank(sniffed)[:2] >= rank(best)[:2]:
+        best = sniffed
+    delimiter = best if scores[best].modal_fields > 1 else ","
+    quote_char = _quote_char(sample, delimiter)
+    header = _consistency(sample, delimiter, quote_char).header_index
+    return Layout(delimiter, quote_char, _physical_lines(sample, delimiter, quote_char, header))
+
+
+def _quote_char(sample: str, delimiter: str) -> str | None:
+    """'"' unless the file quotes its fields with "'" (and never with '"')."""
+    d = re.escape(delimiter)
+    opens = {q: len(re.findall(rf"(?:^|{d}){q}", sample, re.MULTILINE)) for q in "\"'"}
+    return "'" if opens["'"] > 0 and opens['"'] == 0 else '"'
+
+
+def _physical_lines(sample: str, delimiter: str, quote_char: str | None, rows: int) -> int:
+    """Physical lines before the header, the `rows`-th non-blank row (blank lines included)."""
+    if rows == 0:
+        return 0
+    reader = csv.reader(
+        io.StringIO(sample), delimiter=delimiter, quotechar=quote_char or '"', strict=False
+    )
+    seen = 0
+    for row in reader:
+        if any(f.strip() for f in row):
+            if seen == rows:
+                return reader.line_num - 1
+            seen += 1
+    return 0

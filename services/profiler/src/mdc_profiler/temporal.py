@@ -107,3 +107,73 @@ def day_first_order(values: pl.Series) -> tuple[bool, str, bool]:
     if second is not None and second > 12:  # type: ignore[operator]
         return False, "month-first: a second field is > 12", False
     return True, "day-first assumed: no field is > 12", True
+
+
+@dataclass(frozen=True)
+class TemporalCandidate:
+    """A temporal format proposed from a sample, to be verified on the whole column."""
+
+    stat_type: StatType
+    dtype: pl.Date | pl.Datetime | pl.Time
+    formats: tuple[str, ...]  # may hold {DM}, filled in once the day-first order is known
+    day_month: tuple[str, str] | None  # (separator, year format) for day/month orders
+
+
+def temporal_candidate(sample: pl.Series) -> TemporalCandidate | None:
+    """The first family every sampled (stripped, non-null) text value matches, if any."""
+    values = sample.drop_nulls().str.strip_chars()
+    if values.is_empty():
+        return None
+    for family in _FAMILIES:
+        if not values.str.contains(family.pattern).all():
+            continue
+        day_month = None
+        if any("{DM}" in f for f in family.formats):
+            match = _DAY_MONTH.match(values[0])
+            if match is None:
+                continue
+            day_month = (match.group(2), "%Y" if len(match.group(4)) == 4 else "%y")
+        dtype = _DTYPES[family.stat_type]
+        return TemporalCandidate(family.stat_type, dtype, family.formats, day_month)
+    return None
+
+
+def day_month_fields(column: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """Max of the first and of the second numeric field: the data's day-first evidence."""
+    fields = column.str.strip_chars().str.extract_groups(r"^(\d{1,2})[/.-](\d{1,2})[/.-]")
+    first = fields.struct.field("1").cast(pl.Int32, strict=False).max()
+    second = fields.struct.field("2").cast(pl.Int32, strict=False).max()
+    return first, second
+
+
+def decide_day_first(first_max: int | None, second_max: int | None) -> tuple[bool, str, bool]:
+    """(day_first, note, ambiguous), as `day_first_order` but from precomputed maxima."""
+    if first_max is not None and first_max > 12:
+        return True, "day-first: a first field is > 12", False
+    if second_max is not None and second_max > 12:
+        return False, "month-first: a second field is > 12", False
+    return True, "day-first assumed: no field is > 12", True
+
+
+def concrete_formats(candidate: TemporalCandidate, day_first: bool) -> list[str]:
+    if candidate.day_month is None:
+        return list(candidate.formats)
+    sep, year = candidate.day_month
+    order = ("%d", "%m") if day_first else ("%m", "%d")
+    dm = f"{order[0]}{sep}{order[1]}{sep}{year}"
+    return [f.replace("{DM}", dm) for f in candidate.formats]
+
+
+def first_parsing_format(
+    sample: pl.Series, candidate: TemporalCandidate, formats: list[str]
+) -> str | None:
+    """The first format that parses every sampled value (checked on the whole column later)."""
+    values = sample.drop_nulls().str.strip_chars()
+    for fmt in formats:
+        try:
+            parsed = values.str.strptime(candidate.dtype, fmt, strict=False)
+        except pl.exceptions.PolarsError:
+            continue
+        if parsed.null_count() == 0:
+            return fmt
+    return None

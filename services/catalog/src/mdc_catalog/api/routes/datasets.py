@@ -13,9 +13,11 @@ from mdc_catalog.schemas import (
     DatasetDetail,
     DatasetFilter,
     DatasetPage,
+    SchemaChangePage,
     VersionDetail,
     VersionPage,
 )
+from mdc_catalog.tableschema import table_schema
 
 router = APIRouter(prefix="/datasets", tags=["datasets (consumers)"])
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such dataset or version."}}
@@ -59,3 +61,29 @@ async def get_version(
     if found is None:
         raise NotFound(f"dataset {dataset_id} has no version {version}")
     return found
+
+
+@router.get(
+    "/{dataset_id}/versions/{version}/table-schema",
+    summary="One version's schema as a Frictionless Table Schema",
+    responses=_NOT_FOUND,
+)
+async def get_table_schema(
+    dataset_id: uuid.UUID, version: Annotated[int, Path(ge=1)], repo: RepositoryDep
+) -> dict[str, Any]:
+    found = await repo.get_version(dataset_id, version)
+    if found is None:
+        raise NotFound(f"dataset {dataset_id} has no version {version}")
+    return table_schema(found)
+
+
+@router.get(
+    "/{dataset_id}/schema-changes",
+    summary="Drift between consecutive versions, newest first",
+    responses=_NOT_FOUND,
+)
+async def list_schema_changes(dataset_id: uuid.UUID, repo: RepositoryDep) -> SchemaChangePage:
+    if await repo.get_dataset(dataset_id) is None:
+        raise NotFound(f"no dataset with id {dataset_id}")
+    changes = await repo.list_schema_changes(dataset_id)
+    return SchemaChangePage(items=changes, total=len(changes))

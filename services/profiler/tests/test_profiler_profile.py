@@ -1,0 +1,220 @@
+"""Univariate and dataset profiles from `profile_lazy`: statistics, batches, spec overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import polars as pl
+import pytest
+from mdc_contracts import ColumnProfile, StatType
+from mdc_profiler import stats as stats_module
+from mdc_profiler.effective import EffectiveColumn
+from mdc_profiler.profile import SPEC_EVIDENCE, profile_frame, profile_lazy
+
+
+def by_name(lf: pl.LazyFrame, exact_distinct_limit: int = 1_000_000) -> dict[str, ColumnProfile]:
+    profiled = profile_lazy(lf, exact_distinct_limit=exact_distinct_limit)
+    return {c.name: c for c in profiled.columns}
+
+
+def test_numeric_statistics_match_polars() -> None:
+    values = [float(v) for v in range(1, 101)] + [None]
+    column = by_name(pl.LazyFrame({"x": values}))["x"]
+    series = pl.Series(values).drop_nulls()
+    assert (column.null_count, column.distinct_count, column.distinct_is_estimate) == (
+        1,
+        100,
+        False,
+    )
+    assert (column.min, column.max) == ("1.0", "100.0")
+    assert column.mean == pytest.approx(series.mean())
+    assert column.std == pytest.approx(series.std())
+    assert column.quantiles is not None
+    for q in (0.05, 0.25, 0.5, 0.75, 0.95):
+        assert column.quantiles[str(q)] == pytest.approx(series.quantile(q, "linear"))
+    assert column.histogram is not None
+    assert len(column.histogram.counts) == 20
+    assert len(column.histogram.edges) == 21
+    assert sum(column.histogram.counts) == 100
+    assert column.histogram.counts[0] == 5
+    assert column.histogram.counts[-1] == 5
+
+
+def test_nan_and_infinity_do_not_poison_the_moments() -> None:
+    column = by_name(pl.LazyFrame({"x": [1.5, float("nan"), float("inf"), 2.5]}))["x"]
+    assert column.mean == pytest.approx(2.0)
+    assert (column.min, column.max) == ("1.5", "2.5")
+
+
+def test_distinct_is_a_sketch_above_the_limit() -> None:
+    lf = pl.LazyFrame({"k": [i % 500 for i in range(5000)]})
+    exact = by_name(lf)["k"]
+    sketch = by_name(lf, exact_distinct_limit=1000)["k"]
+    assert (exact.distinct_count, exact.distinct_is_estimate) == (500, False)
+    assert sketch.distinct_is_estimate
+    assert abs(sketch.distinct_count - 500) <= 25
+
+
+def test_top_values_and_string_lengths() -> None:
+    species = ["Adelie"] * 5 + ["Gentoo"] * 3 + ["Chinstrap"] * 2 + [None]
+    column = by_name(pl.LazyFrame({"species": species}))["species"]
+    assert column.top_values is not None
+    assert [(v.value, v.count) for v in column.top_values] == [
+        ("Adelie", 5),
+        ("Gentoo", 3),
+        ("Chinstrap", 2),
+    ]
+    assert column.string_length is not None
+    assert (column.string_length.min, column.string_length.max) == (6, 9)
+    assert column.string_length.mean == pytest.approx((5 * 6 + 3 * 6 + 2 * 9) / 10)
+
+
+def test_top_k_keeps_the_ten_most_frequent() -> None:
+    values = [v for v in range(30) for _ in range(v + 1)]  # value v appears v + 1 times
+    column = by_name(pl.LazyFrame({"v": values}))["v"]
+    assert column.top_values is not None
+    assert [t.value for t in column.top_values] == [str(v) for v in range(29, 19, -1)]
+
+
+@pytest.mark.parametrize(
+    ("values", "granularity"),
+    [
+        ([dt.datetime(2024, 1, 1, 10, 0, 5), dt.datetime(2024, 1, 2)], "second"),
+        ([dt.datetime(2024, 1, 1, 10, 30), dt.datetime(2024, 1, 2)], "minute"),
+        ([dt.datetime(2024, 1, 1, 10), dt.datetime(2024, 3, 2)], "hour"),
+        ([dt.date(2024, 1, 1), dt.date(2024, 1, 2), dt.date(2024, 3, 5)], "day"),
+        ([dt.date(2024, 1, 1), dt.date(2024, 2, 1), dt.date(2025, 3, 1)], "month"),
+        ([dt.date(2020, 1, 1), dt.date(2021, 1, 1), dt.date(2022, 1, 1)], "year"),
+        ([dt.time(8, 0), dt.time(9, 30), dt.time(10, 0)], "minute"),
+    ],
+)
+def test_temporal_range_and_granularity(values: list[object], granularity: str) -> None:
+    column = by_name(pl.LazyFrame({"t": values}))["t"]
+    assert column.temporal is not None
+    assert column.temporal.granularity == granularity
+    assert (column.temporal.min, column.temporal.max) == (
+        values[0].isoformat(),  # type: ignore[attr-defined]
+        values[-1].isoformat(),  # type: ignore[attr-defined]
+    )
+
+
+def test_temporal_quantiles_are_seconds_since_the_epoch() -> None:
+    column = by_name(pl.LazyFrame({"d": [dt.date(1970, 1, 1), dt.date(1970, 1, 3)]}))["d"]
+    assert column.mean == pytest.approx(86_400.0)
+    assert column.quantiles is not None
+    assert column.quantiles["0.5"] == pytest.approx(86_400.0)
+
+
+def test_text_dates_on_a_lazy_frame_are_detected_and_converted() -> None:
+    # The first 1,000 rows cannot tell day from month; a later row can.
+    values = ["01/02/2020"] * 1200 + ["25/12/2020"]
+    lf = pl.LazyFrame({"when": values, "label": ["a/b"] * 1201})
+    profiled = profile_lazy(lf)
+    when = profiled.columns[0]
+    assert (when.stat_type, when.dtype) == (StatType.DATE, "Date")
+    assert when.temporal is not None
+    assert when.temporal.day_first is True
+    assert when.temporal.source_format == "%d/%m/%Y"
+    assert list(profiled.conversions) == ["when"]
+    stored = lf.with_columns(*profiled.conversions.values()).collect()
+    assert stored["when"][-1] == dt.date(2020, 12, 25)
+
+
+def test_a_late_value_that_is_not_a_date_keeps_the_column_text() -> None:
+    values = ["2020-01-02"] * 1500 + ["unknown"]
+    profiled = profile_lazy(pl.LazyFrame({"when": values}))
+    assert profiled.columns[0].dtype == "String"
+    assert profiled.conversions == {}
+
+
+def test_dataset_profile_counts_rows_duplicates_and_types() -> None:
+    frame = pl.DataFrame(
+        {
+            "id": [1, 2, 3, 4, 5, 6],
+            "smoker": ["oui", "non", "oui", "oui", "non", "oui"],
+            "mass": [3750.5, 3800.25, 3250.5, 3750.5, 3800.25, 3250.5],
+            "lat": [48.85, 45.76, 43.3, 48.85, 45.76, 43.3],
+            "day": [dt.date(2024, 1, d) for d in (1, 2, 3, 1, 2, 3)],
+        }
+    )
+    profile = profile_lazy(frame.lazy()).profile
+    assert (profile.row_count, profile.column_count, profile.duplicate_rows) == (6, 5, 0)
+    assert profile.stat_type_counts == {
+        "identifier": 1,
+        "binary": 1,
+        "continuous": 1,
+        "latitude": 1,
+        "date": 1,
+    }
+    assert (profile.low_cardinality_columns, profile.measurement_columns) == (1, 1)
+    assert (profile.datetime_columns, profile.geo_columns) == (1, 1)
+    duplicated = profile_lazy(frame.drop("id").lazy()).profile
+    assert duplicated.duplicate_rows == 3
+
+
+def test_empty_and_zero_column_tables() -> None:
+    empty_rows = profile_lazy(pl.LazyFrame({"a": pl.Series([], dtype=pl.Int64)}))
+    assert empty_rows.columns[0].stat_type == StatType.EMPTY
+    assert empty_rows.profile.row_count == 0
+    nothing = profile_lazy(pl.LazyFrame())
+    assert (nothing.columns, nothing.profile.column_count) == ([], 0)
+
+
+def test_spec_overrides_keep_the_inferred_type_and_copy_the_metadata() -> None:
+    lf = pl.LazyFrame({"grade": ["b", "a", "c", "a"], "t": [1.5, 2.5, 3.5, 4.5]})
+    effective = [
+        EffectiveColumn(
+            name="grade",
+            source_name="note",
+            stat_type_override=StatType.ORDINAL,
+            categories=["c", "b", "a"],
+            ordered=True,
+        ),
+        EffectiveColumn(name="t", source_name="t", unit="°C", description="air", pii=True),
+    ]
+    grade, t = profile_lazy(lf, effective).columns
+    assert (grade.stat_type, grade.inferred_stat_type) == (StatType.ORDINAL, StatType.NOMINAL)
+    assert (grade.stat_type_confidence, grade.stat_type_evidence) == (1.0, SPEC_EVIDENCE)
+    assert (grade.categories, grade.source_name) == (["c", "b", "a"], "note")
+    assert (t.stat_type, t.inferred_stat_type, t.source_name) == (StatType.CONTINUOUS, None, None)
+    assert (t.unit, t.description, t.pii) == ("°C", "air", True)
+
+
+def test_year_columns_get_a_yearly_temporal_range() -> None:
+    year = by_name(pl.LazyFrame({"annee": [2019, 2020, 2021, 2019]}))["annee"]
+    assert year.stat_type == StatType.ORDINAL
+    assert year.temporal is not None
+    assert (year.temporal.min, year.temporal.max, year.temporal.granularity) == (
+        "2019",
+        "2021",
+        "year",
+    )
+
+
+def test_wide_frames_are_profiled_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, int]] = []
+    real = stats_module._collect
+
+    def spy(lf: pl.LazyFrame, stage: str) -> pl.DataFrame:
+        out = real(lf, stage)
+        calls.append((stage, out.width))
+        return out
+
+    monkeypatch.setattr(stats_module, "_collect", spy)
+    frame = pl.DataFrame({f"c{i}": range(i, i + 1000) for i in range(1000)})
+    profiled = profile_lazy(frame.lazy(), batch_size=100)
+    assert len(profiled.columns) == 1000
+    summaries = [width for stage, width in calls if stage == "summary"]
+    assert len(summaries) == math.ceil(1000 / 100)
+    assert len([stage for stage, _ in calls if stage == "detail"]) == 10
+    assert {c.stat_type for c in profiled.columns} == {StatType.IDENTIFIER}
+    assert profiled.profile.row_count == 1000
+
+
+def test_profile_frame_returns_the_table_to_store() -> None:
+    frame = pl.DataFrame({"when": ["13/01/2024", None], "n": [1, 2]})
+    table = profile_frame(frame)
+    assert table.frame["when"].dtype == pl.Date
+    assert [c.name for c in table.columns] == ["when", "n"]
+    assert table.profile.row_count == 2
