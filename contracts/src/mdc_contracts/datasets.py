@@ -134,6 +134,9 @@ class ReadReport(BaseModel):
 
     file_format: str = Field(examples=["csv", "xlsx", "ods"])
     compression: str | None = Field(default=None, examples=["gzip", "zip"])
+    archive_member: str | None = Field(
+        default=None, description="File read inside a zip archive.", examples=["data/x.csv"]
+    )
     encoding: str | None = Field(default=None, examples=["utf-8", "cp1252"])
     bom: bool = False
     delimiter: str | None = Field(default=None, examples=[";"])
