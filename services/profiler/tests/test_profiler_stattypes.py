@@ -175,8 +175,9 @@ def test_year_columns_are_ordinal_with_a_year_range() -> None:
     assert guess("Année", list(range(1990, 2021)))[0] == StatType.ORDINAL
     assert guess("Jahr", [1950.0, 1960.0, 1970.0])[0] == StatType.ORDINAL
     # Not a year: out of range, or no year-like name.
-    assert guess("year", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 40, 40])[0] == StatType.COUNT
-    assert guess("altitude", [1950, 1960, 1970, 1950])[0] == StatType.COUNT
+    # 1..40 named year: a number of years, measured, not a calendar year.
+    assert guess("year", [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 40, 40])[0] == StatType.CONTINUOUS
+    assert guess("altitude", [1950, 1960, 1970, 1950])[0] == StatType.CONTINUOUS  # metres
 
 
 def test_small_integer_codes_are_nominal_ordinal_or_count_by_name() -> None:
@@ -259,3 +260,174 @@ def test_calendar_parts_are_ordinal_by_name_and_range() -> None:
     assert guess("jour", [1, 15, 31, 15])[0] == StatType.ORDINAL
     assert guess("hour", [0, 5, 23, 5])[0] == StatType.ORDINAL
     assert guess("month", [0, 5, 13, 5])[0] != StatType.ORDINAL  # not a month range
+
+
+def test_whole_number_measurements_are_continuous_and_counts_need_a_sign() -> None:
+    mass = [3750, 3800, 3250, 4675, 3450, 4200, 3900, 5700, 2700, 6300, 4100, 3600]
+    assert guess("body_mass_g", mass) == (
+        StatType.CONTINUOUS,
+        "named like a measurement, whole numbers, 12 distinct in 2700..6300",
+    )
+    ages = [18, 25, 33, 41, 52, 67, 85, 33, 29, 41, 60, 22]
+    assert guess("Alter", ages)[0] == StatType.CONTINUOUS
+    assert guess("hincome", ages)[0] == StatType.CONTINUOUS  # a unit word glued to a prefix
+    # No name either way, values far from 0: a measurement recorded to the unit.
+    assert guess("glu", [56, 99, 120, 199, 87, 145, 102, 110, 95, 133, 160, 78])[0] == (
+        StatType.CONTINUOUS
+    )
+    # The same values named after what they count are counts.
+    assert guess("deaths", ages)[0] == StatType.COUNT
+    assert guess("Einwohner", [54489, 334687, 203243, 102861, 123741, 185207])[0] == (
+        StatType.COUNT
+    )
+    assert guess("ncontrols", ages)[0] == StatType.COUNT
+    assert guess("count11", ages)[0] == StatType.COUNT
+    # Anchored at 0 and skewed right: the shape of event counts.
+    zero_skewed = [0, 0, 0, 1, 1, 2, 3, 5, 8, 13, 40, 0, 2, 1]
+    assert guess("interlocks", zero_skewed)[0] == StatType.COUNT
+    # From 0 but skewed left (mean below median): not the shape of a count.
+    assert guess("rural", [0, 60, 70, 75, 80, 85, 90, 95, 100, 110, 124])[0] == (
+        StatType.CONTINUOUS
+    )
+
+
+def test_consecutive_values_named_as_quantities_are_not_row_numbers() -> None:
+    heights = list(range(58, 73))
+    assert guess("height", heights)[0] == StatType.CONTINUOUS
+    assert guess("visits", [3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14])[0] == StatType.COUNT
+    assert guess("row", heights)[0] == StatType.IDENTIFIER
+
+
+def test_integer_ids_repeated_a_little_key_rows_and_repeated_a_lot_group_them() -> None:
+    mostly_unique = [*range(100, 190), 100, 101, 102, 103, 104, 105, 106, 107, 108, 109]
+    assert guess("ID", mostly_unique)[0] == StatType.IDENTIFIER
+    assert guess("code", [i % 8 * 1000 + 11 for i in range(100)])[0] == StatType.NOMINAL
+    assert guess("dept", [1, 2, 3, 5, 7, 10, 13, 17, 25, 33, 59, 69, 75, 200])[0] == (
+        StatType.IDENTIFIER
+    )
+
+
+@pytest.mark.parametrize(
+    ("values", "stat_type"),
+    [
+        ([1, 2, 4, 6, 8, 2, 4, 1], StatType.COUNT),  # gaps: counts skip values, codes do not
+        ([2, 3, 4, 5, 2, 3], StatType.COUNT),  # not numbered from 1
+        ([1, 2, 3, 4, 1, 2, 3, 4], StatType.NOMINAL),  # 1..k: codes
+        ([*range(1, 11), 1, 5, 3], StatType.ORDINAL),  # a 1..10 rating scale
+    ],
+)
+def test_small_integers_without_a_name_hint(values: list[int], stat_type: StatType) -> None:
+    assert guess("v", values)[0] == stat_type
+
+
+def test_small_integers_named_after_counted_things_or_units() -> None:
+    assert guess("engines", [1, 2, 2, 2, 3, 4, 2])[0] == StatType.COUNT
+    assert guess("temp_c", [3, 4, 5, 6, 7, 3])[0] == StatType.CONTINUOUS
+    assert guess("age", [1, 2, 3, 4, 5, 6, 2, 3])[0] == StatType.ORDINAL  # age classes 1..6
+
+
+@pytest.mark.parametrize(
+    ("values", "ordered"),
+    [
+        (["25-29", "<25", "30-35", ">35"], ["<25", "25-29", "30-35", ">35"]),
+        (["65+", "25-34", "35-44", "45-54", "55-64"], ["25-34", "35-44", "45-54", "55-64", "65+"]),
+        (["0-39g/day", "120+", "40-79", "80-119"], ["0-39g/day", "40-79", "80-119", "120+"]),
+        (["0.0cwt", "0.4cwt", "0.2cwt"], ["0.0cwt", "0.2cwt", "0.4cwt"]),  # one shared unit
+        (["H", "L", "M", "L"], ["L", "M", "H"]),
+        (["Fair", "Good", "Ideal", "Premium", "Very Good"], None),
+        (["Heavy", "Never", "Occas", "Regul"], ["Never", "Occas", "Regul", "Heavy"]),
+        (["AssocProf", "AsstProf", "Prof"], ["AsstProf", "AssocProf", "Prof"]),
+        (["1:Sm", "3:Lg", "2:Med"], ["1:Sm", "2:Med", "3:Lg"]),
+        (["Realschule", "Abitur", "Hauptschule"], ["Hauptschule", "Realschule", "Abitur"]),
+        (["fulltime", "not.work", "parttime"], ["not.work", "parttime", "fulltime"]),
+        (["Marked", "None", "Some"], ["None", "Some", "Marked"]),
+        (
+            ["Much better", "worse", "average", "better"],
+            ["worse", "average", "better", "Much better"],
+        ),
+    ],
+)
+def test_ordered_vocabularies_and_numeric_bands_are_ordinal(
+    values: list[str], ordered: list[str] | None
+) -> None:
+    g = infer_stat_type(pl.Series("group", values))
+    assert g.stat_type == StatType.ORDINAL
+    if ordered is not None:
+        assert g.levels == ordered
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        ["A", "B", "C", "A"],
+        ["R1", "R2", "R3", "R4", "R1"],
+        ["01", "02", "03", "01"],
+        ["I", "II", "III", "I"],
+        ["<1Mo", "1-3Mo", "1-2Yr", ">5Yr", "<1Mo"],  # bands in different units: no order
+    ],
+)
+def test_letters_numbered_labels_and_numeric_text_stay_nominal(values: list[str]) -> None:
+    assert guess("group", values)[0] == StatType.NOMINAL
+
+
+def test_unique_short_names_in_a_table_of_units_are_identifiers() -> None:
+    cities = ["Lille", "Lyon", "Nice", "Metz", "Brest", "Dijon", "Tours", "Pau", "Caen", "Laval"]
+    assert guess("ville", cities)[0] == StatType.IDENTIFIER
+    airlines = [f"{c} Air Lines Inc." for c in cities]
+    assert guess("name", airlines) == (
+        StatType.IDENTIFIER,
+        "all 10 values unique names, one row per unit",
+    )
+    assert guess("name", airlines[:5])[0] == StatType.NOMINAL  # too few rows to tell
+    models = [f"model {i % 38}" for i in range(234)]  # repeated labels, high cardinality
+    assert guess("model", models)[0] == StatType.NOMINAL
+    remarks = ["Not enough blood.", "Adult not sampled.", "Nest never observed."] * 20
+    assert guess("Comments", remarks)[0] == StatType.TEXT
+
+
+def test_bare_x_y_are_coordinates_only_with_a_geographic_spread() -> None:
+    assert guess("x", [0.0031, 0.5, 0.99985, 0.25])[0] == StatType.CONTINUOUS  # unit interval
+    assert guess("y", [0.0, 6.1, 58.9, 7.2])[0] == StatType.CONTINUOUS  # exactly 0: an origin
+    assert guess("x", [2.35, 4.83, -1.55, 7.26])[0] == StatType.LONGITUDE
+    assert guess("long", [165.67, 188.13, 181.5])[0] == StatType.LONGITUDE  # 0..360 convention
+    assert guess("x", [165.67, 188.13, 181.5])[0] == StatType.CONTINUOUS
+
+
+@pytest.mark.parametrize(
+    ("values", "stat_type", "first"),
+    [
+        (["Jan 1 2000", "Feb 1 2000", "Dec 31 2009"], StatType.DATE, dt.date(2000, 1, 1)),
+        (["1 January 2000", "15 March 2001"], StatType.DATE, dt.date(2000, 1, 1)),
+        (["01-Jan-2000", "31-Dec-2001"], StatType.DATE, dt.date(2000, 1, 1)),
+        (
+            ["2010/01/01 00:00:00", "2010/01/01 01:00:00"],
+            StatType.DATETIME,
+            dt.datetime(2010, 1, 1),
+        ),
+    ],
+)
+def test_month_names_and_slashed_datetimes_parse(
+    values: list[str], stat_type: StatType, first: object
+) -> None:
+    analysis = analyse_column(pl.Series("when", values))
+    assert analysis.guess.stat_type == stat_type
+    assert analysis.values[0] == first
+
+
+def test_a_late_value_that_is_not_a_month_name_date_keeps_text() -> None:
+    values = [f"Jan {d} 2000" for d in range(1, 29)] * 40 + ["sometime in 2001"]
+    assert analyse_column(pl.Series("when", values)).guess.stat_type != StatType.DATE
+
+
+def test_name_tokens_split_trailing_numbers() -> None:
+    assert name_tokens("count11") == {"count", "11"}
+    assert name_tokens("V1") == {"v", "1"}
+
+
+def test_few_levels_around_zero_are_a_signed_scale_and_unit_letters_end_a_name() -> None:
+    assert guess("natlecon", [-1, 0, 1, 0, 0, -1, 1])[0] == StatType.ORDINAL
+    assert guess("rating", [-37, -5, 0, 12, 42, 3, -8, 20])[0] == StatType.CONTINUOUS
+    assert guess("change", [-2, 0, 2, 2, -2])[0] == StatType.CONTINUOUS  # gaps: not a scale
+    # 'L_dose': a one-letter unit only as the last word of a name.
+    assert guess("L_dose", [2, 3, 3, 5, 6, 2])[0] == StatType.COUNT
+    assert guess("pegel_m", [2, 3, 3, 5, 6, 2])[0] == StatType.CONTINUOUS

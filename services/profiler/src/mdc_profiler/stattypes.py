@@ -6,11 +6,19 @@ Rules, first match wins (each gives a confidence and a short evidence string):
   > binary (2 distinct; booleans, 0/1, yes/no words)
   > year (integers in 1000..2999 named year/annee/jahr/jaar/anno -> ordinal, see `_year`),
     month 1..12, day 1..31, hour 0..23 by name (ordinal too)
-  > numbers: latitude/longitude (decimal, named so, in range) > continuous (decimals)
-    > identifier (unique integers named *id* or nearly consecutive) > small integer codes
-    (<= 10 levels in 0..20: count / ordinal / nominal by name) > count (>= 0) > continuous
-  > text: ordinal (a known ordered scale: low/medium/high, Likert, 1st/2nd/3rd; less sure)
-    > identifier (unique code-like values) > nominal (few levels, or many codes) > text.
+  > decimals: latitude/longitude (named so and in range; bare x/y also need a spread that
+    could be places) > continuous
+  > integers: identifier (unique and named *id* / an administrative unit, or nearly
+    consecutive without a quantity name; ids mostly unique, repeated codes nominal)
+    > a few contiguous levels around 0 (ordinal) > negative (continuous)
+    > small integers (<= 10 levels in 0..20: count / scale / measurement by name, then
+      1..k codes nominal, long 1..k runs and measurement classes ordinal, else count)
+    > count (named after what it counts, or from 0 and skewed right) > continuous
+    (measurement names, or whole numbers away from 0 with no sign of counting)
+  > text: ordinal (a known ordered scale or numeric bands such as 25-34, <25, 65+)
+    > identifier (unique code-like values) > text (comment-like names; long distinct strings)
+    > identifier (unique short names over >= 10 rows: one row per unit)
+    > nominal (few levels, many codes, or short labels that repeat) > text.
 Column names are hints only where the values cannot tell (see `vocab`).
 """
 
@@ -32,7 +40,9 @@ __all__ += ["name_tokens", "series_stats"]
 MAX_SHOWN = 60
 SMALL_LEVELS = 10  # an integer column with this few levels in 0..SMALL_MAX is a code or a scale
 SMALL_MAX = 20
+SCALE_POINTS = 7  # 1..7 and 1..10 are rating scales; unnamed nominal codes rarely run so long
 LONG_TEXT = 30  # mean characters from which distinct strings read as sentences
+UNIT_ROWS = 10  # unique labels over fewer rows are too few to call a table of units
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,9 @@ def infer(s: ColumnStats, name: str) -> StatGuess:
         return _binary(s)
     if s.kind == "numeric":
         calendar = _year(s, tokens) or _calendar_part(s, tokens)
-        return calendar or (_integer(s, tokens) if s.whole else _decimal(s, tokens))
+        if calendar is not None or not s.whole:
+            return calendar or _decimal(s, tokens)
+        return _integer(s, vocab.name_hints(name))
     if s.kind == "string":
         return _text(s, tokens)
     return StatGuess(StatType.TEXT, 0.3, f"stored as {s.dtype}")
@@ -142,59 +154,122 @@ def _calendar_part(s: ColumnStats, tokens: set[str]) -> StatGuess | None:
 
 def _decimal(s: ColumnStats, tokens: set[str]) -> StatGuess:
     low, high, span = float(s.min), float(s.max), f"{show(s.min)}..{show(s.max)}"
-    for named, axis, limit, stat_type in (
-        (vocab.LAT_NAMES, vocab.LAT_AXIS, 90, StatType.LATITUDE),
-        (vocab.LON_NAMES, vocab.LON_AXIS, 180, StatType.LONGITUDE),
+    for named, axis, lowest, highest, stat_type in (
+        (vocab.LAT_NAMES, vocab.LAT_AXIS, -90, 90, StatType.LATITUDE),
+        # Longitudes may run 0..360 (east of Greenwich all the way round).
+        (vocab.LON_NAMES, vocab.LON_AXIS, -180, 360, StatType.LONGITUDE),
     ):
-        if -limit <= low <= high <= limit and tokens & (named | axis):
-            confidence = 0.9 if tokens & named else 0.6
-            what = stat_type.value
-            return StatGuess(stat_type, confidence, f"named like a {what}, values in {span}")
+        if not lowest <= low <= high <= highest:
+            continue
+        what = stat_type.value
+        if tokens & named:
+            return StatGuess(stat_type, 0.9, f"named like a {what}, values in {span}")
+        if tokens & axis and high <= 180 and _geographic_spread(low, high):
+            return StatGuess(stat_type, 0.6, f"named like a {what} axis, values in {span}")
     return StatGuess(
         StatType.CONTINUOUS, 0.9, f"decimal numbers in {span}, {s.distinct:,} distinct"
     )
 
 
-def _integer(s: ColumnStats, tokens: set[str]) -> StatGuess:
+def _geographic_spread(low: float, high: float) -> bool:
+    """Bare x / y are axes of anything: degrees only when the values could be places. Values
+    in 0..1 are proportions or simulations, and a minimum of exactly 0 is an origin or a
+    missing size (a point at 0 deg, 0 deg is in the Gulf of Guinea)."""
+    return low != 0 and not (low >= 0 and high <= 1)
+
+
+def _integer(s: ColumnStats, hints: vocab.NameHints) -> StatGuess:
     n, low, high = s.count, float(s.min), float(s.max)
     span = f"{show(s.min)}..{show(s.max)}"
     unique = s.distinct >= n
+    tokens = hints.tokens
     named_id = bool(tokens & vocab.ID_NAMES)
-    # A run of consecutive numbers (1..n with few gaps) is a row number or key, not a count.
-    dense = unique and high - low + 1 <= 1.5 * n
+    quantity = not named_id and (hints.measure or hints.count)
+    # A run of consecutive numbers (1..n with few gaps) is a row number or key; unless the
+    # name says it measures or counts something (heights 58..72 inches can be consecutive).
+    dense = unique and high - low + 1 <= 1.5 * n and not quantity
+    if unique and tokens & vocab.UNIT_NAMES:
+        return StatGuess(
+            StatType.IDENTIFIER, 0.8, f"all {n} values unique, named like a unit code ({span})"
+        )
     if unique and (named_id or dense):
         why = "named like an identifier" if named_id else "nearly consecutive"
         return StatGuess(
             StatType.IDENTIFIER, 0.9, f"all {n} values unique integers, {why} ({span})"
         )
-    if named_id and s.distinct >= 0.95 * n:
+    if named_id:
+        # Numbers named id/code label units: mostly unique, they key rows (a few repeats in
+        # long data); much repeated, they group rows like any code.
+        if s.distinct >= 0.5 * n:
+            return StatGuess(
+                StatType.IDENTIFIER, 0.75, f"named like an identifier, {s.distinct} of {n} unique"
+            )
         return StatGuess(
-            StatType.IDENTIFIER, 0.75, f"named like an identifier, {s.distinct} of {n} unique"
+            StatType.NOMINAL, 0.7, f"named like a code, {s.distinct} levels repeated over {n} rows"
         )
-    if s.distinct <= SMALL_LEVELS and low >= 0 and high <= SMALL_MAX:
-        return _small_integers(s, tokens, span)
-    if low >= 0:
+    values = sorted({int(v) for v, _ in s.top_values or []})
+    if (
+        low < 0 < high
+        and s.distinct <= SCALE_POINTS
+        and values == list(range(int(low), int(high) + 1))
+    ):
+        # -1/0/1 or -3..3: worse / same / better, a scale centred on neutral.
         return StatGuess(
-            StatType.COUNT, 0.8, f"non-negative integers, {s.distinct:,} distinct in {span}"
+            StatType.ORDINAL, 0.6, f"a scale centred on 0, {s.distinct} levels in {span}"
         )
+    if low < 0:
+        return StatGuess(
+            StatType.CONTINUOUS,
+            0.7,
+            f"integers with negative values, {s.distinct:,} distinct in {span}",
+        )
+    if s.distinct <= SMALL_LEVELS and high <= SMALL_MAX:
+        return _small_integers(s, hints, span)
+    return _count_or_measure(s, hints, span)
+
+
+def _count_or_measure(s: ColumnStats, hints: vocab.NameHints, span: str) -> StatGuess:
+    """Whole non-negative numbers are counts only with a sign of counting: the name says what
+    is counted, or the values are anchored at 0 and skewed right like event counts. Otherwise
+    they are measurements recorded to the unit (grams, mm, years of age, dollars), the broader
+    model: treating a count as continuous loses little, the converse imposes a Poisson model."""
+    many = f"{s.distinct:,} distinct in {span}"
+    if hints.count:
+        return StatGuess(StatType.COUNT, 0.85, f"named like a count, {many}")
+    if hints.measure:
+        return StatGuess(
+            StatType.CONTINUOUS, 0.85, f"named like a measurement, whole numbers, {many}"
+        )
+    median = (s.quantiles or {}).get("0.5")
+    if float(s.min) == 0 and (s.mean is None or median is None or s.mean >= median):
+        return StatGuess(StatType.COUNT, 0.7, f"non-negative integers from 0, skewed right, {many}")
     return StatGuess(
-        StatType.CONTINUOUS,
-        0.7,
-        f"integers with negative values, {s.distinct:,} distinct in {span}",
+        StatType.CONTINUOUS, 0.65, f"whole numbers away from 0, no sign of counting, {many}"
     )
 
 
-def _small_integers(s: ColumnStats, tokens: set[str], span: str) -> StatGuess:
+def _small_integers(s: ColumnStats, hints: vocab.NameHints, span: str) -> StatGuess:
     """1..5 with five levels is more often a code or a scale than a count; the name decides,
-    and a 0 among the values points to a count (codes and scales rarely start at 0)."""
+    then the values. Levels numbered 1..k are codes: classes of a measurement when named so
+    (age 1..6), a rating scale when the run is long (1..7, 1..10), categories otherwise. A 0,
+    gaps (2, 4, 6, 8 lanes) or a start above 1 point to a count: codes are numbered 1, 2, 3."""
     levels = f"{s.distinct} levels in {span}"
-    if tokens & vocab.COUNT_NAMES:
+    if hints.count:
         return StatGuess(StatType.COUNT, 0.75, f"named like a count, {levels}")
-    if tokens & vocab.SCALE_NAMES:
+    if hints.tokens & vocab.SCALE_NAMES:
         return StatGuess(StatType.ORDINAL, 0.7, f"named like a scale, {levels}")
+    values = sorted({int(v) for v, _ in s.top_values or []})
+    if len(values) == s.distinct and values == list(range(1, s.distinct + 1)):
+        if hints.measure:
+            return StatGuess(StatType.ORDINAL, 0.6, f"classes of a measurement, {levels}")
+        if s.distinct >= SCALE_POINTS:
+            return StatGuess(StatType.ORDINAL, 0.55, f"a 1..{s.distinct} scale, {levels}")
+        return StatGuess(StatType.NOMINAL, 0.6, f"small integer codes, {levels}")
+    if hints.measure:
+        return StatGuess(StatType.CONTINUOUS, 0.65, f"named like a measurement, {levels}")
     if float(s.min) == 0:
         return StatGuess(StatType.COUNT, 0.6, f"small non-negative integers, {levels}")
-    return StatGuess(StatType.NOMINAL, 0.6, f"small integer codes, {levels}")
+    return StatGuess(StatType.COUNT, 0.55, f"small integers, not codes 1..k, {levels}")
 
 
 def _text(s: ColumnStats, tokens: set[str]) -> StatGuess:
@@ -212,11 +287,22 @@ def _text(s: ColumnStats, tokens: set[str]) -> StatGuess:
         detail = f"all {n} values unique" if s.distinct >= n else f"{s.distinct} of {n} unique"
         return StatGuess(StatType.IDENTIFIER, 0.85, f"{detail} {digits or 'codes'}")
     mean = s.length[2] if s.length else 0.0
+    if tokens & vocab.TEXT_NAMES and not s.code_like:
+        # A comment column stays free text even when a few remarks recur.
+        return StatGuess(
+            StatType.TEXT,
+            0.75,
+            f"named like free text, {s.distinct:,} distinct, mean length {mean:.0f}",
+        )
     if mean >= LONG_TEXT and s.distinct > 0.5 * n:
         # Sentences are free text even in a small file where every count is low.
         return StatGuess(
             StatType.TEXT, 0.8, f"free text, {s.distinct:,} distinct values, mean length {mean:.0f}"
         )
+    if s.distinct >= n >= UNIT_ROWS:
+        # Short labels, none repeated: each row is a different unit (a city, a car model) and
+        # the label names it; a grouping variable would repeat.
+        return StatGuess(StatType.IDENTIFIER, 0.7, f"all {n} values unique names, one row per unit")
     if s.distinct <= max(20, 0.05 * s.rows):
         levels = ", ".join(sorted(shown)[:5])
         more = ", ..." if s.distinct > 5 else ""
@@ -228,6 +314,11 @@ def _text(s: ColumnStats, tokens: set[str]) -> StatGuess:
         what = digits or "codes"
         return StatGuess(
             StatType.NOMINAL, 0.6, f"{what} with high cardinality ({s.distinct:,} distinct)"
+        )
+    if s.distinct < n:
+        # Short labels that repeat are categories (car models, neighbourhoods), not prose.
+        return StatGuess(
+            StatType.NOMINAL, 0.6, f"short labels, {s.distinct:,} distinct over {n} values"
         )
     return StatGuess(
         StatType.TEXT, 0.7, f"free text, {s.distinct:,} distinct values, mean length {mean:.0f}"

@@ -15,6 +15,24 @@ from mdc_profiler.stats import TextTemporal, _collect, batches
 from mdc_profiler.temporal import parse_temporal
 
 SAMPLE_ROWS = 1_000
+_CLOCK = r"\d{1,2}:\d{2}(:\d{2})?"
+# Formats `parse_temporal` does not try: year-first with slashes and a time, English month
+# names ("Jan 1 2000", "1 January 2000", "01-Jan-2000"). A family applies when every sampled
+# value matches its pattern; its first format that parses the whole sample is kept.
+EXTRA_FAMILIES: tuple[tuple[pl.DataType, str, tuple[str, ...]], ...] = (
+    (
+        pl.Datetime(),
+        rf"^\d{{4}}/\d{{1,2}}/\d{{1,2}}[T ]{_CLOCK}$",
+        ("%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%dT%H:%M:%S"),
+    ),
+    (
+        pl.Date(),
+        r"^[A-Za-z]{3,9}\.? \d{1,2},? \d{4}$",
+        ("%b %d %Y", "%B %d %Y", "%b %d, %Y", "%B %d, %Y"),
+    ),
+    (pl.Date(), r"^\d{1,2} [A-Za-z]{3,9}\.? \d{4}$", ("%d %b %Y", "%d %B %Y")),
+    (pl.Date(), r"^\d{1,2}-[A-Za-z]{3}-\d{4}$", ("%d-%b-%Y",)),
+)
 
 
 def detect_text_temporal(
@@ -27,6 +45,9 @@ def detect_text_temporal(
         for name in batch:
             parse = parse_temporal(sample[name])
             if parse is None:
+                extra = _extra_format(sample[name])
+                if extra is not None:
+                    candidates[name] = [extra]
                 continue
             dtype = parse.values.dtype
             first = TextTemporal(dtype, parse.format, parse.note, parse.ambiguous)
@@ -70,3 +91,19 @@ def _swap_day_month(fmt: str) -> str | None:
     if "%d" not in fmt or "%m" not in fmt:
         return None
     return re.sub(r"%d|%m", lambda m: "%m" if m.group() == "%d" else "%d", fmt)
+
+
+def _extra_format(values: pl.Series) -> TextTemporal | None:
+    if values.dtype != pl.String:
+        return None
+    sample = values.str.strip_chars().drop_nulls()
+    if sample.is_empty():
+        return None
+    for dtype, pattern, formats in EXTRA_FAMILIES:
+        if not sample.str.contains(pattern).all():
+            continue
+        for fmt in formats:
+            parsed = sample.str.strptime(dtype, fmt, strict=False)  # type: ignore[arg-type]
+            if parsed.null_count() == 0:
+                return TextTemporal(dtype, fmt, "", False)
+    return None
