@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -81,21 +82,34 @@ def build_flights(scale: int) -> Path:
 
 def run(code: str, *args: str, timeout: float) -> dict[str, float | str]:
     """Wall seconds and peak RSS (MB) of one child process running `code`."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     start = time.perf_counter()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=timeout
-        )
-        status = "ok" if done.returncode == 0 else f"exit {done.returncode}: {done.stderr[-300:]}"
-        out = done.stdout.strip()
-    except subprocess.TimeoutExpired:
-        status, out = f"timeout after {timeout:.0f}s", ""
+    # wait4 gives this child's own rusage: RUSAGE_CHILDREN is a max over all children so far,
+    # which hides a child using less memory than an earlier one.
+    with tempfile.TemporaryFile("w+") as out_f, tempfile.TemporaryFile("w+") as err_f:
+        child = subprocess.Popen([sys.executable, "-c", code, *args], stdout=out_f, stderr=err_f)
+        timer = threading.Timer(timeout, child.kill)
+        timer.start()
+        try:
+            _, status, usage = os.wait4(child.pid, 0)
+        finally:
+            timer.cancel()
+        out_f.seek(0)
+        err_f.seek(0)
+        out, err = out_f.read(), err_f.read()
     wall = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    # ru_maxrss of children is the max over all children so far: only a new max is exact.
-    rss = peak / 1024 if peak > before else float("nan")
-    return {"wall_s": round(wall, 2), "rss_mb": round(rss, 1), "status": status, "out": out}
+    code_ = os.waitstatus_to_exitcode(status)
+    if code_ == 0:
+        state = "ok"
+    elif code_ == -9 and wall >= timeout:
+        state = f"timeout after {timeout:.0f}s"
+    else:
+        state = f"exit {code_}: {err[-300:]}"
+    return {
+        "wall_s": round(wall, 2),
+        "rss_mb": round(usage.ru_maxrss / 1024, 1),
+        "status": state,
+        "out": out.strip(),
+    }
 
 
 def small_files(limit: int) -> list[Path]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from mdc_profiler import temporal
+from mdc_profiler.stats import current_engine
 
 BATCH_COLUMNS = 100
 SAMPLE_ROWS = 2000
@@ -27,6 +28,9 @@ class Decision:
     decimal: str | None = None  # "," when written with decimal commas
     thousands: str | None = None
     note: str = ""
+    native: pl.DataType | None = None  # a plain Int64/Float64 that polars' CSV parser can read
+    strict: pl.Expr | None = None  # `expr` failing on a value it cannot convert (dates)
+    decided: bool = True  # False: the column stays text
 
 
 @dataclass(frozen=True)
@@ -80,16 +84,21 @@ NUMERIC_FORMATS = (
 
 
 def decide(
-    lf: pl.LazyFrame, *, delimiter: str | None, batch: int = BATCH_COLUMNS
+    lf: pl.LazyFrame,
+    *,
+    delimiter: str | None,
+    batch: int = BATCH_COLUMNS,
+    only: set[str] | None = None,
 ) -> list[Decision]:
+    """One decision per column; `only` limits the work to those text columns."""
     schema = lf.collect_schema()
-    text = [n for n, t in schema.items() if t == pl.String]
+    text = [n for n, t in schema.items() if t == pl.String and (only is None or n in only)]
     sample = lf.select(text).head(SAMPLE_ROWS).collect()
     decisions: dict[str, Decision] = {}
     for start in range(0, len(text), batch):
         names = text[start : start + batch]
         decisions.update(_decide_batch(lf, names, sample, delimiter))
-    return [decisions.get(n) or Decision(n, pl.col(n)) for n in schema.names()]
+    return [decisions.get(n) or Decision(n, pl.col(n), decided=False) for n in schema.names()]
 
 
 def _decide_batch(
@@ -104,7 +113,7 @@ def _decide_batch(
             c.cast(pl.Float64, strict=False).is_not_null().sum().alias(f"flt{i}"),
             (c.str.starts_with("0") & (c.str.len_bytes() > 1)).any().alias(f"z{i}"),
         ]
-    stats = lf.select(exprs).collect(engine="streaming").row(0, named=True)
+    stats = lf.select(exprs).collect(engine=current_engine()).row(0, named=True)
     out: dict[str, Decision] = {}
     pending: dict[str, list[tuple[Decision, pl.Expr]]] = {}
     for i, n in enumerate(names):
@@ -115,9 +124,9 @@ def _decide_batch(
         digits_only = bool(values.str.contains(rf"^{_INT}$").all()) if len(values) else False
         if stats[f"int{i}"] == nn:
             if not stats[f"z{i}"]:
-                out[n] = Decision(n, pl.col(n).cast(pl.Int64))
+                out[n] = Decision(n, pl.col(n).cast(pl.Int64), native=pl.Int64())
         elif stats[f"flt{i}"] == nn and not digits_only:
-            out[n] = Decision(n, pl.col(n).cast(pl.Float64))
+            out[n] = Decision(n, pl.col(n).cast(pl.Float64), native=pl.Float64())
         elif len(values) and not digits_only:
             pending[n] = _candidates(n, values, delimiter)
     non_null = {n: int(stats[f"nn{i}"]) for i, n in enumerate(names)}
@@ -163,8 +172,9 @@ def _temporal(name: str, values: pl.Series) -> list[tuple[Decision, pl.Expr]]:
         if fmt is None:
             continue
         parsed = c.str.strptime(candidate.dtype, fmt, strict=False)
+        strict = c.str.strptime(candidate.dtype, fmt, strict=True)
         note = f"{'day' if day_first else 'month'}-first" if candidate.day_month else ""
-        found.append((Decision(name, parsed, note=f"{fmt} {note}".strip()), parsed))
+        found.append((Decision(name, parsed, note=f"{fmt} {note}".strip(), strict=strict), parsed))
     return found
 
 
@@ -182,7 +192,7 @@ def _verify(
     ]
     if not exprs:
         return {}
-    counts = lf.select(exprs).collect(engine="streaming").row(0, named=True)
+    counts = lf.select(exprs).collect(engine=current_engine()).row(0, named=True)
     out: dict[str, Decision] = {}
     for n, cands in pending.items():
         for k, (decision, _) in enumerate(cands):

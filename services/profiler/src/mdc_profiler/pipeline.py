@@ -25,6 +25,7 @@ from mdc_contracts import ColumnProfile, DatasetProfile, DatasetSpec, ReadReport
 
 from mdc_profiler.effective import EffectiveColumn
 from mdc_profiler.reader import read_lazy
+from mdc_profiler.stats import engine
 
 __all__ = ["EffectiveColumn", "Standardized", "standardize"]
 
@@ -59,10 +60,14 @@ def standardize(
     extra = {"archive_member": staged.member} if staged.member else {}
     if hasattr(profile, "profile_lazy"):
         # Bounded memory: the profile reads column batches of the staged Parquet and the
-        # output is streamed from it, never a whole table in memory.
-        lazy, effective = apply_spec(staged.lazy, spec)  # type: ignore[arg-type]
-        profiled = profile.profile_lazy(lazy, effective, batch_size=100)
+        # output is streamed from it, never a whole table in memory. A small table is already
+        # in memory: in-memory queries are faster there.
+        with engine("in-memory" if staged.in_memory else "streaming"):
+            lazy, effective = apply_spec(staged.lazy, spec)  # type: ignore[arg-type]
+            profiled = profile.profile_lazy(lazy, effective, batch_size=100)
         final = getattr(profiled, "frame", lazy)
+        if staged.in_memory and isinstance(final, pl.LazyFrame):
+            final = final.collect(engine="in-memory")
         mdc = _mdc(metadata, read, extra, profiled.columns, profiled.profile)
         if isinstance(final, pl.LazyFrame):
             final.sink_parquet(out, compression="zstd", metadata={"mdc": mdc_metadata_json(mdc)})

@@ -1,7 +1,8 @@
 """Read a raw file into a typed table, or explain precisely why it cannot be read.
 
-    unwrap (gzip/zip) -> sniff (encoding, delimiter, quote, header) -> stage all-text Parquet
-    -> decide each column's storage type from all its values -> lazy casts
+    unwrap (gzip/zip) -> sniff (encoding, delimiter, quote, header) -> all-text table (in
+    memory when small; else a staged Parquet, with plain numbers parsed natively when the
+    whole file allows) -> decide each text column's storage type from all its values -> casts
 
 Blocking and CPU-heavy: call from a worker thread.
 """
@@ -17,8 +18,22 @@ from mdc_contracts import ReadReport
 from mdc_profiler import dtypes
 from mdc_profiler.archive import unwrap
 from mdc_profiler.excel import spreadsheet_format, stage_sheet
-from mdc_profiler.sniff import MAX_FIELD_BYTES, UTF8_BOM, prepare
-from mdc_profiler.staging import NULL_TOKENS, stage_csv
+from mdc_profiler.sniff import MAX_FIELD_BYTES, UTF8_BOM, PreparedText, prepare
+from mdc_profiler.staging import (
+    NULL_TOKENS,
+    Structure,
+    read_csv_text,
+    scan_text,
+    stage_csv,
+    stage_csv_typed,
+)
+from mdc_profiler.stats import engine
+
+# Below this size a CSV is read in memory at once (no staging file, in-memory queries); above,
+# it streams through a staged Parquet in bounded memory.
+IN_MEMORY_BYTES = 32 * 1024 * 1024
+# Rows whose values decide which columns polars may parse natively on the fast path.
+HEAD_ROWS = 50_000
 
 __all__ = ["NULL_TOKENS", "StagedTable", "Table", "read_lazy", "read_table", "type_column"]
 
@@ -30,6 +45,7 @@ class StagedTable:
     lazy: pl.LazyFrame
     report: ReadReport
     member: str | None  # the archive member read, for zip
+    in_memory: bool = False  # the table is in memory: small, query it with the in-memory engine
 
 
 @dataclass(frozen=True)
@@ -43,7 +59,12 @@ class Table:
 
 
 def read_lazy(
-    path: Path, work_dir: Path, *, sheet: str | None = None, max_field_bytes: int = MAX_FIELD_BYTES
+    path: Path,
+    work_dir: Path,
+    *,
+    sheet: str | None = None,
+    max_field_bytes: int = MAX_FIELD_BYTES,
+    in_memory_bytes: int = IN_MEMORY_BYTES,
 ) -> StagedTable:
     unwrapped = unwrap(path, work_dir)
     staged = work_dir / "staged.parquet"
@@ -59,7 +80,13 @@ def read_lazy(
         )
         return _typed(staged, report, delimiter=None, member=unwrapped.member)
     text = prepare(unwrapped.path, work_dir, unwrapped.compression, max_field_bytes=max_field_bytes)
-    structure = stage_csv(text, staged)
+    in_memory = text.path.stat().st_size <= in_memory_bytes
+    source: Path | pl.DataFrame = staged
+    settled: set[str] = set()
+    if in_memory:
+        source, structure = read_csv_text(text)
+    else:
+        structure, settled = _stage_large(text, staged)
     report = ReadReport(
         file_format="csv",
         compression=unwrapped.compression,
@@ -72,7 +99,31 @@ def read_lazy(
         null_tokens=list(NULL_TOKENS),
         padded_rows=structure.padded_rows,
     )
-    return _typed(staged, report, delimiter=text.delimiter, member=unwrapped.member)
+    return _typed(
+        source, report, delimiter=text.delimiter, member=unwrapped.member, settled=settled
+    )
+
+
+def _stage_large(text: PreparedText, staged: Path) -> tuple[Structure, set[str]]:
+    """Fast path: the types a large head sample shows are applied while staging, strictly
+    (plain numbers parsed by polars itself, dates by their format), so every value is checked
+    in that one pass; any value later in the file that does not fit makes it fall back to
+    staging all text. Also returns the text columns the head settled as text: more values can
+    only rule a type out, never in, so they need no full-column check."""
+    try:
+        head = scan_text(text).head(HEAD_ROWS).collect(engine="in-memory")
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+        return stage_csv(text, staged), set()  # it explains a malformed file precisely
+    with engine("in-memory"):
+        decisions = dtypes.decide(head.lazy(), delimiter=text.delimiter)
+    native = {d.name: d.native for d in decisions if d.native is not None}
+    strict = {d.name: d.strict for d in decisions if d.strict is not None}
+    settled = {
+        d.name for d in decisions if not d.decided and head[d.name].null_count() < head.height
+    }
+    if (native or strict) and stage_csv_typed(text, staged, native, strict):
+        return Structure(0), settled
+    return stage_csv(text, staged), set()
 
 
 def _has_bom(path: Path) -> bool:
@@ -82,18 +133,28 @@ def _has_bom(path: Path) -> bool:
 
 
 def _typed(
-    staged: Path, report: ReadReport, *, delimiter: str | None, member: str | None
+    source: Path | pl.DataFrame,
+    report: ReadReport,
+    *,
+    delimiter: str | None,
+    member: str | None,
+    settled: set[str] | None = None,
 ) -> StagedTable:
-    raw = pl.scan_parquet(staged)
-    decisions = dtypes.decide(raw, delimiter=delimiter)
+    in_memory = isinstance(source, pl.DataFrame)
+    raw = source.lazy() if isinstance(source, pl.DataFrame) else pl.scan_parquet(source)
+    names = set(raw.collect_schema().names()) - (settled or set())
+    with engine("in-memory" if in_memory else "streaming"):
+        decisions = dtypes.decide(raw, delimiter=delimiter, only=names)
     lazy = raw.select([d.expr.alias(d.name) for d in decisions])
+    if in_memory:
+        lazy = lazy.collect(engine="in-memory").lazy()  # cast once, not in every later query
     report = report.model_copy(
         update={
             "decimal_separator": "," if dtypes.decimal_comma(decisions) else ".",
             "thousands_separator": dtypes.thousands(decisions),
         }
     )
-    return StagedTable(lazy, report, member)
+    return StagedTable(lazy, report, member, in_memory)
 
 
 def read_table(

@@ -21,6 +21,8 @@ NULL_TOKENS = ["", "NA", "N/A", "n/a", "NULL", "null", "-", "..", "nan", "NaN", 
 # Exact structure checks (padded rows, where a quote opened) walk the file in Python: only
 # below this size; above, polars' own errors are explained the same way, after the fact.
 STRUCTURE_SCAN_BYTES = 32 * 1024 * 1024
+# A work file read back once or twice: writing it fast matters more than its size.
+STAGING_COMPRESSION = "uncompressed"
 _COLUMN_IN_MESSAGE = re.compile(r"column '([^']*)'")
 
 
@@ -29,14 +31,13 @@ class Structure:
     padded_rows: int
 
 
-def stage_csv(text: PreparedText, target: Path) -> Structure:
-    """Sink the CSV, all text, to `target`; fail with the line of the first malformed row."""
-    structure = Structure(0)
-    if text.path.stat().st_size <= STRUCTURE_SCAN_BYTES:
-        structure = scan_structure(text)
+def scan_text(text: PreparedText, dtypes: dict[str, pl.DataType] | None = None) -> pl.LazyFrame:
+    """The CSV as a LazyFrame: every column text, except the `dtypes` given (parsed strictly:
+    a value that does not fit raises instead of becoming null)."""
     lf = pl.scan_csv(
         text.path,
         infer_schema=False,
+        schema_overrides=dtypes or None,
         separator=text.delimiter,
         quote_char=text.quote_char,
         skip_lines=text.skipped_rows,
@@ -45,17 +46,61 @@ def stage_csv(text: PreparedText, target: Path) -> Structure:
         truncate_ragged_lines=False,
         raise_if_empty=False,
     )
+    return lf
+
+
+def stage_csv(text: PreparedText, target: Path) -> Structure:
+    """Sink the CSV, all text, to `target`; fail with the line of the first malformed row."""
+    structure = Structure(0)
+    if text.path.stat().st_size <= STRUCTURE_SCAN_BYTES:
+        structure = scan_structure(text)
+    lf = scan_text(text)
     try:
         lf = lf.rename(_blank_header_names(lf.collect_schema().names()))
-        lf.sink_parquet(target, compression="lz4", statistics=False)
+        lf.sink_parquet(target, compression=STAGING_COMPRESSION, statistics=False)
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as err:
-        # polars panics on some malformed input; the file is at fault, not the service.
-        if text.path.stat().st_size > STRUCTURE_SCAN_BYTES:
-            scan_structure(text)  # raises with the line when it finds the fault
-        else:
-            _raise_unclosed_quote(text)
-        raise _explain(err) from err
+        raise _failure(text, err) from err
     return structure
+
+
+def read_csv_text(text: PreparedText) -> tuple[pl.DataFrame, Structure]:
+    """A small CSV, all text, in memory (no staging file): same checks as `stage_csv`."""
+    structure = scan_structure(text)
+    lf = scan_text(text)
+    try:
+        frame = lf.collect(engine="in-memory")
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException) as err:
+        raise _failure(text, err) from err
+    return frame.rename(_blank_header_names(frame.columns)), structure
+
+
+def stage_csv_typed(
+    text: PreparedText,
+    target: Path,
+    dtypes: dict[str, pl.DataType],
+    conversions: dict[str, pl.Expr] | None = None,
+) -> bool:
+    """Sink the CSV with `dtypes` parsed natively by polars and the strict `conversions`
+    applied (the fast path): False, and nothing trusted, when any value does not parse (a late
+    odd token, polars #1831): the caller then stages all text instead."""
+    try:
+        lf = scan_text(text, dtypes)
+        if conversions:
+            lf = lf.with_columns(e.alias(n) for n, e in conversions.items())
+        lf = lf.rename(_blank_header_names(lf.collect_schema().names()))
+        lf.sink_parquet(target, compression=STAGING_COMPRESSION, statistics=False)
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+        return False
+    return True
+
+
+def _failure(text: PreparedText, err: Exception) -> UnreadableFile:
+    # polars panics on some malformed input; the file is at fault, not the service.
+    if text.path.stat().st_size > STRUCTURE_SCAN_BYTES:
+        scan_structure(text)  # raises with the line when it finds the fault
+    else:
+        _raise_unclosed_quote(text)
+    return _explain(err)
 
 
 def _blank_header_names(names: list[str]) -> dict[str, str]:

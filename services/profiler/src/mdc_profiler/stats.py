@@ -1,8 +1,9 @@
 """Per-column statistics of a lazy table, computed in column batches with the streaming engine.
 
 Two selects per batch of columns: the first gives counts, distinct, min, max, moments,
-quantiles, string lengths and temporal granularity; the second, which needs the first
-(histogram edges, which columns are worth a top-k), gives histograms and top values.
+string lengths and temporal granularity; the second, which needs the first (histogram edges,
+which columns are worth a top-k), gives quantiles, histograms and top values, on the
+in-memory engine (faster at group-bys) in column slices sized to bound memory.
 One select over thousands of columns is slow to plan, so batches keep wide files fast, and
 every select reduces columns to one row, so memory stays bounded whatever the row count.
 
@@ -11,6 +12,9 @@ Temporal mean/std/quantiles are in seconds since 1970-01-01 (since midnight for 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, cast
 
@@ -20,9 +24,28 @@ Kind = Literal["numeric", "boolean", "temporal", "string", "other"]
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 HIST_BINS = 20
 TOP_K = 10
-TOP_K_MAX_DISTINCT = 100_000  # above this, a top-k is a full group-by for counts of ~1
+TOP_K_MAX_DISTINCT = 100_000
+DETAIL_CELLS = 10_000_000  # above this, a top-k is a full group-by for counts of ~1
 _CODE_LIKE = r"^[A-Za-z0-9][A-Za-z0-9_.:/#-]{0,39}$"
 _NS = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3}
+Engine = Literal["streaming", "in-memory"]
+# Streaming bounds memory on big files; on small in-memory tables it only adds overhead per query.
+# A context variable, not a parameter: textdates calls `_collect(lf, stage)` too.
+_ENGINE: ContextVar[Engine] = ContextVar("mdc_profiler_engine", default="streaming")
+
+
+@contextmanager
+def engine(name: Engine) -> Iterator[None]:
+    """Run the queries made inside the block with the `name` engine."""
+    token = _ENGINE.set(name)
+    try:
+        yield
+    finally:
+        _ENGINE.reset(token)
+
+
+def current_engine() -> Engine:
+    return _ENGINE.get()
 
 
 @dataclass(frozen=True)
@@ -71,7 +94,7 @@ class ColumnStats:
 def _collect(lf: pl.LazyFrame, stage: str) -> pl.DataFrame:
     """The single place queries run (`stage` names the query; tests spy on it)."""
     del stage
-    return lf.collect(engine="streaming")
+    return lf.collect(engine=_ENGINE.get())
 
 
 def kind_of(dtype: pl.DataType) -> Kind:
@@ -105,11 +128,9 @@ def table_counts(lf: pl.LazyFrame, width: int) -> tuple[int, int]:
     """(rows, duplicate rows): duplicates from one 64-bit hash per row, streamed."""
     if width == 0:
         return _collect(lf.select(pl.len()), "rows").item(), 0
-    out = _collect(
-        lf.select(pl.len().alias("rows"), pl.struct(pl.all()).hash().n_unique().alias("unique")),
-        "rows",
-    )
-    rows, unique = int(out["rows"][0]), int(out["unique"][0])
+    rows = int(_collect(lf.select(pl.len()), "rows").item())  # Parquet: from its metadata
+    # Alone in its query: next to `pl.len()` the streaming engine holds every row (polars 2.1).
+    unique = int(_collect(lf.select(pl.struct(pl.all()).hash().n_unique()), "rows").item())
     return rows, rows - unique if rows else 0
 
 
@@ -127,12 +148,38 @@ def collect_stats(
     for names in batches(list(schema), batch_size):
         stats = [_new(n, schema[n], rows, parsed.get(n), exact) for n in names]
         first = [e for i, s in enumerate(stats) for e in _summary_exprs(i, s, exact)]
-        _read_summary(_collect(lf.select(first), "summary"), stats)
-        second = [e for i, s in enumerate(stats) for e in _detail_exprs(i, s)]
-        if second:
-            _read_detail(_collect(lf.select(second), "detail"), stats)
+        if _ENGINE.get() == "streaming":
+            # Next to other aggregations, distinct counts make the streaming engine hold every
+            # row (polars 2.1): alone, they stream.
+            distinct = [e for e in first if e.meta.output_name().endswith("|distinct")]
+            first = [e for e in first if not e.meta.output_name().endswith("|distinct")]
+            counts = _collect(lf.select(distinct), "distinct")
+            _read_summary(
+                pl.concat([_collect(lf.select(first), "summary"), counts], how="horizontal"), stats
+            )
+        else:
+            _read_summary(_collect(lf.select(first), "summary"), stats)
+        _detail(lf, stats, rows)
         result.extend(stats)
     return result
+
+
+def _detail(lf: pl.LazyFrame, stats: list[ColumnStats], rows: int) -> None:
+    """Histograms and top-k. Group-bys are slow on the streaming engine: the in-memory one
+    runs them, on as many columns at once as keep about `DETAIL_CELLS` values in memory."""
+    indexed = [(i, s) for i, s in enumerate(stats) if _detail_exprs(i, s)]
+    if not indexed:
+        return
+    streaming = _ENGINE.get() == "streaming"
+    size = max(1, DETAIL_CELLS // max(rows, 1)) if streaming else len(indexed)
+    token = _ENGINE.set("in-memory")
+    try:
+        for start in range(0, len(indexed), size):
+            part = indexed[start : start + size]
+            exprs = [e for i, s in part for e in _detail_exprs(i, s)]
+            _read_detail(_collect(lf.select(exprs), "detail"), stats)
+    finally:
+        _ENGINE.reset(token)
 
 
 def _new(
@@ -161,8 +208,6 @@ def _summary_exprs(i: int, s: ColumnStats, exact: bool) -> list[pl.Expr]:
     if s.kind in ("numeric", "boolean", "temporal"):
         v = _as_number(x, s.dtype)
         exprs += [v.mean().alias(f"{i}|mean"), v.std().alias(f"{i}|std")]
-    if s.kind in ("numeric", "temporal"):
-        exprs.append(_as_number(x, s.dtype).quantile(list(QUANTILES), "linear").alias(f"{i}|q"))
     if s.kind == "numeric" and s.dtype.is_float():
         exprs.append((x == x.floor()).all().alias(f"{i}|whole"))
     if s.kind == "string":
@@ -221,9 +266,6 @@ def _read_summary(out: pl.DataFrame, stats: list[ColumnStats]) -> None:
         s.distinct = min(s.distinct, s.count)  # a sketch can overshoot
         s.min, s.max = row.get(f"{i}|min"), row.get(f"{i}|max")
         s.mean, s.std = row.get(f"{i}|mean"), row.get(f"{i}|std")
-        q = row.get(f"{i}|q")
-        if q is not None and all(v is not None for v in q):
-            s.quantiles = {str(p): float(v) for p, v in zip(QUANTILES, q, strict=True)}
         if row.get(f"{i}|whole"):
             s.whole = True
         if row.get(f"{i}|lmin") is not None:
@@ -237,6 +279,10 @@ def _read_summary(out: pl.DataFrame, stats: list[ColumnStats]) -> None:
 def _detail_exprs(i: int, s: ColumnStats) -> list[pl.Expr]:
     x = source_expr(s.name, s.dtype, s.parsed).alias("v")
     exprs: list[pl.Expr] = []
+    if s.kind in ("numeric", "temporal") and s.count:
+        # Exact quantiles hold the whole column: here, where columns are sliced to bound memory.
+        q = _as_number(x, s.dtype).quantile(list(QUANTILES), "linear")
+        exprs.append(q.alias(f"{i}|q"))
     if s.kind == "numeric" and s.min is not None and s.max is not None and s.max > s.min:
         width = (float(s.max) - float(s.min)) / HIST_BINS
         bins = ((x.cast(pl.Float64) - float(s.min)) / width).floor().clip(0, HIST_BINS - 1)
@@ -251,6 +297,11 @@ def _detail_exprs(i: int, s: ColumnStats) -> list[pl.Expr]:
 def _read_detail(out: pl.DataFrame, stats: list[ColumnStats]) -> None:
     row = out.row(0, named=True)
     for i, s in enumerate(stats):
+        if not any(f"{i}|{k}" in row for k in ("hist", "top", "q")):
+            continue
+        q = row.get(f"{i}|q")
+        if q is not None and all(v is not None for v in q):
+            s.quantiles = {str(p): float(v) for p, v in zip(QUANTILES, q, strict=True)}
         hist = row.get(f"{i}|hist")
         if hist is not None:
             counts = [0] * HIST_BINS
