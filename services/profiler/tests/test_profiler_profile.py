@@ -11,6 +11,7 @@ from mdc_contracts import ColumnProfile, StatType
 from mdc_profiler import stats as stats_module
 from mdc_profiler.effective import EffectiveColumn
 from mdc_profiler.profile import SPEC_EVIDENCE, profile_frame, profile_lazy
+from mdc_profiler.valuecounts import weighted_quantiles
 
 
 def by_name(lf: pl.LazyFrame, exact_distinct_limit: int = 1_000_000) -> dict[str, ColumnProfile]:
@@ -218,3 +219,66 @@ def test_profile_frame_returns_the_table_to_store() -> None:
     assert table.frame["when"].dtype == pl.Date
     assert [c.name for c in table.columns] == ["when", "n"]
     assert table.profile.row_count == 2
+
+
+@pytest.mark.parametrize("text_counts_limit", [10**9, 0])
+def test_long_tables_get_the_same_profile_from_value_counts(
+    monkeypatch: pytest.MonkeyPatch, text_counts_limit: int
+) -> None:
+    # Long tables take the value-counts path: it must agree with the per-row expressions.
+    n = 5_000
+    frame = pl.DataFrame(
+        {
+            "count": [i % 37 for i in range(n)],
+            "measure": [(i % 101) / 7 if i % 13 else None for i in range(n)],
+            "code": [f"{i % 250:05d}" for i in range(n)],
+            "label": [["oui", "non", "peut-être"][i % 3] for i in range(n)],
+            "day": [dt.date(2024, 1, 1) + dt.timedelta(days=i % 90) for i in range(n)],
+            "flag": [i % 4 == 0 for i in range(n)],
+        }
+    )
+    monkeypatch.setattr(stats_module, "LONG_ROWS", 10**9)
+    by_rows = profile_lazy(frame.lazy()).columns
+    monkeypatch.setattr(stats_module, "LONG_ROWS", 1)
+    monkeypatch.setattr(stats_module, "TEXT_COUNTS_MAX_DISTINCT", text_counts_limit)
+    by_counts = profile_lazy(frame.lazy()).columns
+    for expected, got in zip(by_rows, by_counts, strict=True):
+        assert got.distinct_count == expected.distinct_count
+        assert (got.null_count, got.min, got.max) == (
+            expected.null_count,
+            expected.min,
+            expected.max,
+        )
+        assert got.mean == pytest.approx(expected.mean)
+        assert got.std == pytest.approx(expected.std)
+        assert got.temporal == expected.temporal
+        assert got.top_values == expected.top_values
+        assert got.histogram == expected.histogram
+        assert got.stat_type == expected.stat_type
+        assert got.string_length == expected.string_length
+        if expected.quantiles is None:
+            assert got.quantiles is None
+        else:
+            assert got.quantiles is not None
+            for key, value in expected.quantiles.items():
+                assert got.quantiles[key] == pytest.approx(value)
+    code = {c.name: c for c in by_counts}["code"]
+    assert code.stat_type == StatType.NOMINAL or "leading zero" in code.stat_type_evidence
+
+
+def test_weighted_quantiles_equal_quantiles_of_the_expanded_column() -> None:
+    values, counts = [1.0, 2.5, 4.0, 10.0], [3, 1, 5, 2]
+    expanded = pl.Series([v for v, c in zip(values, counts, strict=True) for _ in range(c)])
+    probabilities = (0.0, 0.05, 0.3, 0.5, 0.77, 1.0)
+    got = weighted_quantiles(pl.Series(values), pl.Series(counts), probabilities)
+    assert got is not None
+    for p in probabilities:
+        assert got[str(p)] == pytest.approx(expanded.quantile(p, "linear"))
+
+
+def test_duplicate_rows_count_whole_rows_only() -> None:
+    frame = pl.LazyFrame({"a": [1, 1, 2, 2, None, None], "b": ["x", "x", "x", "y", None, None]})
+    # (1,x) twice and (None,None) twice; (2,x) and (2,y) differ in one column only.
+    assert profile_lazy(frame).profile.duplicate_rows == 2
+    swapped = pl.LazyFrame({"a": [1, 2], "b": [2, 1]})
+    assert profile_lazy(swapped).profile.duplicate_rows == 0

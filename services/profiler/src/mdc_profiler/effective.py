@@ -17,3 +17,4 @@ class EffectiveColumn:
     unit: str | None = None
     description: str | None = None
     pii: bool = False
+    dtype_fixed: bool = False  # the spec sets the storage type: never re-typed by inference

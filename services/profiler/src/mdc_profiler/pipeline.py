@@ -25,7 +25,7 @@ from mdc_contracts import ColumnProfile, DatasetProfile, DatasetSpec, ReadReport
 
 from mdc_profiler.effective import EffectiveColumn
 from mdc_profiler.reader import read_lazy
-from mdc_profiler.stats import engine
+from mdc_profiler.stats import LONG_ROWS, engine
 
 __all__ = ["EffectiveColumn", "Standardized", "standardize"]
 
@@ -60,13 +60,15 @@ def standardize(
     extra = {"archive_member": staged.member} if staged.member else {}
     if hasattr(profile, "profile_lazy"):
         # Bounded memory: the profile reads column batches of the staged Parquet and the
-        # output is streamed from it, never a whole table in memory. A small table is already
-        # in memory: in-memory queries are faster there.
-        with engine("in-memory" if staged.in_memory else "streaming"):
+        # output is streamed from it, never a whole table in memory. A short table in memory
+        # is fastest with in-memory queries; a long one, with streaming ones (less held at once).
+        short = staged.in_memory and _height(staged.lazy) < LONG_ROWS
+        with engine("in-memory" if short else "streaming"):
             lazy, effective = apply_spec(staged.lazy, spec)  # type: ignore[arg-type]
             profiled = profile.profile_lazy(lazy, effective, batch_size=100)
-        final = getattr(profiled, "frame", lazy)
-        if staged.in_memory and isinstance(final, pl.LazyFrame):
+        # Text found to hold dates is stored as dates, as the profile describes it.
+        final = lazy.with_columns(*profiled.conversions.values())
+        if staged.in_memory:
             final = final.collect(engine="in-memory")
         mdc = _mdc(metadata, read, extra, profiled.columns, profiled.profile)
         if isinstance(final, pl.LazyFrame):
@@ -82,6 +84,10 @@ def standardize(
     mdc = _mdc(metadata, read, extra, eager.columns, eager.profile)
     profile.write_parquet(eager, out, mdc)
     return Standardized(out, read, eager.frame.height, eager.columns, eager.profile)
+
+
+def _height(lazy: pl.LazyFrame) -> int:
+    return int(lazy.select(pl.len()).collect(engine="in-memory").item())
 
 
 def _mdc(

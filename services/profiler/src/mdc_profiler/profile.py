@@ -58,7 +58,8 @@ def profile_lazy(
     exact_distinct_limit: int = EXACT_DISTINCT_LIMIT,
 ) -> ProfiledDataset:
     schema = dict(lf.collect_schema())
-    texts = [name for name, dtype in schema.items() if dtype == pl.String]
+    fixed = {e.name for e in effective or [] if e.dtype_fixed}
+    texts = [n for n, dtype in schema.items() if dtype == pl.String and n not in fixed]
     parsed = detect_text_temporal(lf, texts, batch_size=batch_size)
     rows, duplicates = table_counts(lf, len(schema))
     stats = collect_stats(

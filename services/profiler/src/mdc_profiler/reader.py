@@ -23,15 +23,19 @@ from mdc_profiler.staging import (
     NULL_TOKENS,
     Structure,
     read_csv_text,
+    read_csv_typed,
     scan_text,
     stage_csv,
     stage_csv_typed,
 )
 from mdc_profiler.stats import engine
 
-# Below this size a CSV is read in memory at once (no staging file, in-memory queries); above,
-# it streams through a staged Parquet in bounded memory.
+# Below this size a CSV is read in memory at once, all text (no staging file, in-memory
+# queries); above, a head sample types it, and it is read typed in memory when the typed table
+# is estimated below `IN_MEMORY_TYPED_BYTES` (the fastest path), else streamed through a staged
+# Parquet in bounded memory.
 IN_MEMORY_BYTES = 32 * 1024 * 1024
+IN_MEMORY_TYPED_BYTES = 512 * 1024 * 1024
 # Rows whose values decide which columns polars may parse natively on the fast path.
 HEAD_ROWS = 50_000
 
@@ -65,6 +69,7 @@ def read_lazy(
     sheet: str | None = None,
     max_field_bytes: int = MAX_FIELD_BYTES,
     in_memory_bytes: int = IN_MEMORY_BYTES,
+    in_memory_typed_bytes: int = IN_MEMORY_TYPED_BYTES,
 ) -> StagedTable:
     unwrapped = unwrap(path, work_dir)
     staged = work_dir / "staged.parquet"
@@ -86,7 +91,7 @@ def read_lazy(
     if in_memory:
         source, structure = read_csv_text(text)
     else:
-        structure, settled = _stage_large(text, staged)
+        source, structure, settled = _stage_large(text, staged, in_memory_typed_bytes)
     report = ReadReport(
         file_format="csv",
         compression=unwrapped.compression,
@@ -104,16 +109,24 @@ def read_lazy(
     )
 
 
-def _stage_large(text: PreparedText, staged: Path) -> tuple[Structure, set[str]]:
-    """Fast path: the types a large head sample shows are applied while staging, strictly
+def _stage_large(
+    text: PreparedText, staged: Path, in_memory_typed_bytes: int
+) -> tuple[Path | pl.DataFrame, Structure, set[str]]:
+    """Fast path: the types a large head sample shows are applied while reading, strictly
     (plain numbers parsed by polars itself, dates by their format), so every value is checked
     in that one pass; any value later in the file that does not fit makes it fall back to
-    staging all text. Also returns the text columns the head settled as text: more values can
-    only rule a type out, never in, so they need no full-column check."""
+    staging all text. The typed table is read in memory when its estimated size allows, else
+    staged. Also returns the text columns the head settled as text: more values can only rule
+    a type out, never in, so they need no full-column check."""
     try:
-        head = scan_text(text).head(HEAD_ROWS).collect(engine="in-memory")
+        raw_head = scan_text(text, null_values=[]).head(HEAD_ROWS).collect(engine="in-memory")
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
-        return stage_csv(text, staged), set()  # it explains a malformed file precisely
+        return staged, stage_csv(text, staged), set()  # it explains a malformed file precisely
+    tokens = _null_tokens_in(raw_head)
+    head = raw_head.with_columns(
+        pl.when(pl.col(n).is_in(NULL_TOKENS)).then(None).otherwise(pl.col(n)).alias(n)
+        for n in raw_head.columns
+    )
     with engine("in-memory"):
         decisions = dtypes.decide(head.lazy(), delimiter=text.delimiter)
     native = {d.name: d.native for d in decisions if d.native is not None}
@@ -121,9 +134,34 @@ def _stage_large(text: PreparedText, staged: Path) -> tuple[Structure, set[str]]
     settled = {
         d.name for d in decisions if not d.decided and head[d.name].null_count() < head.height
     }
-    if (native or strict) and stage_csv_typed(text, staged, native, strict):
-        return Structure(0), settled
-    return stage_csv(text, staged), set()
+    if _typed_size(head, decisions, text.path.stat().st_size) <= in_memory_typed_bytes:
+        frame = read_csv_typed(text, native, strict, tokens)
+        if frame is not None:
+            return frame, Structure(0), settled
+    elif (native or strict) and stage_csv_typed(text, staged, native, strict, tokens):
+        return staged, Structure(0), settled
+    return staged, stage_csv(text, staged), set()
+
+
+def _null_tokens_in(head: pl.DataFrame) -> list[str]:
+    """The missing-value tokens the head uses ("" always: an empty field)."""
+    if head.width == 0:
+        return [""]
+    found = {
+        "",
+        *(t for t in NULL_TOKENS if head.select(pl.any_horizontal(pl.all() == t).any()).item()),
+    }
+    return sorted(found)
+
+
+def _typed_size(head: pl.DataFrame, decisions: list[dtypes.Decision], file_bytes: int) -> float:
+    """The whole file's typed table in memory, extrapolated from the head's bytes and size."""
+    if head.height == 0 or head.width == 0:
+        return 0.0
+    typed = head.select(d.expr.alias(d.name) for d in decisions)
+    lengths = pl.sum_horizontal(pl.all().str.len_bytes().fill_null(0) + 1)  # + delimiters
+    head_bytes = int(head.select(lengths.sum()).item()) or 1
+    return typed.estimated_size() * file_bytes / head_bytes
 
 
 def _has_bom(path: Path) -> bool:

@@ -171,6 +171,7 @@ def _effective(column: ColumnSpec, output: str, target: pl.DataType | None) -> E
         unit=column.unit,
         description=column.description,
         pii=column.pii,
+        dtype_fixed=target is not None,
     )
 
 

@@ -31,9 +31,14 @@ class Structure:
     padded_rows: int
 
 
-def scan_text(text: PreparedText, dtypes: dict[str, pl.DataType] | None = None) -> pl.LazyFrame:
+def scan_text(
+    text: PreparedText,
+    dtypes: dict[str, pl.DataType] | None = None,
+    null_values: list[str] | None = None,
+) -> pl.LazyFrame:
     """The CSV as a LazyFrame: every column text, except the `dtypes` given (parsed strictly:
-    a value that does not fit raises instead of becoming null)."""
+    a value that does not fit raises instead of becoming null); `null_values` are read as
+    missing (default: all of `NULL_TOKENS`)."""
     lf = pl.scan_csv(
         text.path,
         infer_schema=False,
@@ -41,7 +46,7 @@ def scan_text(text: PreparedText, dtypes: dict[str, pl.DataType] | None = None) 
         separator=text.delimiter,
         quote_char=text.quote_char,
         skip_lines=text.skipped_rows,
-        null_values=NULL_TOKENS,
+        null_values=NULL_TOKENS if null_values is None else null_values,
         encoding="utf8",
         truncate_ragged_lines=False,
         raise_if_empty=False,
@@ -79,19 +84,51 @@ def stage_csv_typed(
     target: Path,
     dtypes: dict[str, pl.DataType],
     conversions: dict[str, pl.Expr] | None = None,
+    null_values: list[str] | None = None,
 ) -> bool:
     """Sink the CSV with `dtypes` parsed natively by polars and the strict `conversions`
     applied (the fast path): False, and nothing trusted, when any value does not parse (a late
     odd token, polars #1831): the caller then stages all text instead."""
     try:
-        lf = scan_text(text, dtypes)
-        if conversions:
-            lf = lf.with_columns(e.alias(n) for n, e in conversions.items())
-        lf = lf.rename(_blank_header_names(lf.collect_schema().names()))
+        lf = _typed_scan(text, dtypes, conversions or {}, null_values)
         lf.sink_parquet(target, compression=STAGING_COMPRESSION, statistics=False)
     except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
         return False
     return True
+
+
+def read_csv_typed(
+    text: PreparedText,
+    dtypes: dict[str, pl.DataType],
+    conversions: dict[str, pl.Expr],
+    null_values: list[str] | None = None,
+) -> pl.DataFrame | None:
+    """`stage_csv_typed`, in memory: the typed table, or None when any value does not parse."""
+    try:
+        return _typed_scan(text, dtypes, conversions, null_values).collect(engine="streaming")
+    except (pl.exceptions.PolarsError, pl.exceptions.PanicException):
+        return None
+
+
+def _typed_scan(
+    text: PreparedText,
+    dtypes: dict[str, pl.DataType],
+    conversions: dict[str, pl.Expr],
+    null_values: list[str] | None,
+) -> pl.LazyFrame:
+    """The parser compares every field with every null token, which is slow: it gets only the
+    tokens the head showed (`null_values`); a late other token fails a typed column (and the
+    caller falls back), and text columns map all of `NULL_TOKENS` afterwards."""
+    lf = scan_text(text, dtypes, null_values)
+    if null_values is not None:
+        texts = [n for n, t in lf.collect_schema().items() if t == pl.String]
+        lf = lf.with_columns(
+            pl.when(pl.col(n).is_in(NULL_TOKENS)).then(None).otherwise(pl.col(n)).alias(n)
+            for n in texts
+        )
+    if conversions:
+        lf = lf.with_columns(e.alias(n) for n, e in conversions.items())
+    return lf.rename(_blank_header_names(lf.collect_schema().names()))
 
 
 def _failure(text: PreparedText, err: Exception) -> UnreadableFile:

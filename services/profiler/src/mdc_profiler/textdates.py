@@ -11,7 +11,8 @@ import re
 
 import polars as pl
 
-from mdc_profiler.stats import TextTemporal, _collect, batches
+from mdc_profiler.columns import TextTemporal
+from mdc_profiler.stats import _collect, batches
 from mdc_profiler.temporal import parse_temporal
 
 SAMPLE_ROWS = 1_000
