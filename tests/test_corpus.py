@@ -1,6 +1,7 @@
-"""The labelled stat-type corpus is well formed (no server, no profiler).
+"""The labelled stat-type corpora are well formed (no server, no profiler).
 
-Its accuracy is a report (`make accuracy`), deliberately not asserted here.
+Two manifests: labels.yaml (main) and heldout.yaml (held out from rule tuning). Their accuracy is a
+report (`make accuracy`, `bench/accuracy.py --set heldout`), deliberately not asserted here.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import pytest
 from mdc_contracts import StatType
 
 from tests.corpus.manifest import (
+    HELDOUT,
+    LABELS,
     CorpusFile,
     Manifest,
     ManifestError,
@@ -27,8 +30,18 @@ def manifest() -> Manifest:
 
 
 @pytest.fixture(scope="module")
-def paths(manifest: Manifest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    return materialize(manifest.files, tmp_path_factory.mktemp("corpus"))
+def heldout() -> Manifest:
+    return load_manifest(HELDOUT)
+
+
+@pytest.fixture(scope="module", params=[LABELS, HELDOUT], ids=["main", "heldout"])
+def any_manifest(request: pytest.FixtureRequest) -> Manifest:
+    return load_manifest(request.param)
+
+
+@pytest.fixture(scope="module")
+def paths(any_manifest: Manifest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return materialize(any_manifest.files, tmp_path_factory.mktemp("corpus"))
 
 
 def test_corpus_size(manifest: Manifest) -> None:
@@ -43,11 +56,32 @@ def test_every_type_is_covered(manifest: Manifest) -> None:
     assert {t: counts[t] for t in StatType if counts[t] < 3} == {}
 
 
+def test_heldout_size(heldout: Manifest) -> None:
+    labelled = sum(len(f.columns) for f in heldout.files)
+    assert len(heldout.files) >= 40
+    assert labelled >= 200
+    assert sum(f.european for f in heldout.files) >= 5
+
+
+def test_heldout_covers_every_type(heldout: Manifest) -> None:
+    counts = Counter(t for f in heldout.files for t in f.columns.values())
+    assert {t: counts[t] for t in StatType if counts[t] < 1} == {}
+
+
+def test_heldout_follows_the_same_guidelines(manifest: Manifest, heldout: Manifest) -> None:
+    assert heldout.guidelines == manifest.guidelines
+
+
+def test_heldout_shares_no_file_with_the_main_set(manifest: Manifest, heldout: Manifest) -> None:
+    main_keys = {f.key for f in manifest.files}
+    assert sorted(f.key for f in heldout.files if f.key in main_keys) == []
+
+
 def test_every_file_exists_and_has_the_labelled_columns(
-    manifest: Manifest, paths: dict[str, Path]
+    any_manifest: Manifest, paths: dict[str, Path]
 ) -> None:
     problems = []
-    for f in manifest.files:
+    for f in any_manifest.files:
         path = paths[f.key]
         if not path.is_file():
             problems.append(f"{f.key}: no file at {path}")

@@ -83,10 +83,15 @@ def test_na_late_in_the_file_does_not_break_the_read(tmp_path: Path) -> None:
     assert frame["ratio"][-2] == 0.25
 
 
-def test_header_only_is_zero_rows(tmp_path: Path) -> None:
-    table = read_table(write(tmp_path, b"a,b,c\n"), tmp_path)
-    assert table.frame.columns == ["a", "b", "c"]
-    assert table.frame.height == 0
+def test_header_only_is_refused_with_its_line(tmp_path: Path) -> None:
+    with pytest.raises(UnreadableFile, match="no data rows: the file has only a header") as err:
+        read_table(write(tmp_path, b"a,b,c\n"), tmp_path)
+    assert (err.value.stage, err.value.row) == (ProcessingStage.PARSE, 1)
+
+
+def test_old_mac_line_endings_are_lines(tmp_path: Path) -> None:
+    table = read_table(write(tmp_path, b"a;b\r1;x\r2;y\r"), tmp_path)
+    assert table.frame.rows() == [(1, "x"), (2, "y")]
 
 
 def test_gzip_by_magic_bytes(tmp_path: Path) -> None:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-from mdc_contracts import ReadReport
+from mdc_contracts import ProcessingStage, ReadReport
 
 from mdc_profiler import dtypes
 from mdc_profiler.archive import unwrap
+from mdc_profiler.errors import UnreadableFile
 from mdc_profiler.excel import spreadsheet_format, stage_sheet
 from mdc_profiler.sniff import MAX_FIELD_BYTES, UTF8_BOM, PreparedText, prepare
 from mdc_profiler.staging import (
@@ -180,6 +181,13 @@ def _typed(
 ) -> StagedTable:
     in_memory = isinstance(source, pl.DataFrame)
     raw = source.lazy() if isinstance(source, pl.DataFrame) else pl.scan_parquet(source)
+    if raw.select(pl.len()).collect(engine="in-memory").item() == 0:  # Parquet: its metadata
+        where = f" (header on line {report.header_row})" if report.header_row else ""
+        raise UnreadableFile(
+            f"no data rows: the file has only a header{where}",
+            stage=ProcessingStage.PARSE,
+            row=report.header_row,
+        )
     names = set(raw.collect_schema().names()) - (settled or set())
     with engine("in-memory" if in_memory else "streaming"):
         decisions = dtypes.decide(raw, delimiter=delimiter, only=names)

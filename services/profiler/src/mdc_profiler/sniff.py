@@ -63,8 +63,13 @@ def prepare(
         head = f.read(HEAD_BYTES)
     check_content(head)
     encoding = detect_encoding(path, head)
-    check_line_lengths(path, max_field_bytes)
-    text_path = to_utf8(path, encoding, work_dir)
+    # Classic Mac files end lines with CR alone: polars needs LF.
+    cr_only = b"\r" in head and b"\n" not in head
+    if not cr_only:
+        check_line_lengths(path, max_field_bytes)
+    text_path = to_utf8(path, encoding, work_dir, universal_newlines=cr_only)
+    if cr_only:
+        check_line_lengths(text_path, max_field_bytes)
     layout = sniff_layout(read_sample(text_path))
     return PreparedText(
         text_path, encoding, layout.delimiter, compression, layout.quote_char, layout.skipped
@@ -147,13 +152,14 @@ def _single_byte_encoding(path: Path) -> str:
     return "cp1252"
 
 
-def to_utf8(path: Path, encoding: str, work_dir: Path) -> Path:
-    """polars reads UTF-8 only: transcode (and drop a BOM) into a copy when needed."""
-    if encoding == "utf-8":
+def to_utf8(path: Path, encoding: str, work_dir: Path, *, universal_newlines: bool = False) -> Path:
+    """polars reads UTF-8 only: transcode (and drop a BOM) into a copy when needed; with
+    `universal_newlines`, CR and CRLF line ends become LF in that copy."""
+    if encoding == "utf-8" and not universal_newlines:
         return path
     target = work_dir / "utf8.csv"
     with (
-        path.open("r", encoding=encoding, newline="") as src,
+        path.open("r", encoding=encoding, newline=None if universal_newlines else "") as src,
         target.open("w", encoding="utf-8", newline="") as dst,
     ):
         shutil.copyfileobj(src, dst, CHUNK_BYTES)

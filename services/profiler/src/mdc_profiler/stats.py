@@ -135,16 +135,15 @@ def collect_stats(
 def _detail(lf: pl.LazyFrame, stats: list[ColumnStats], rows: int, long: bool) -> None:
     """The second select. Group-bys are slow on the streaming engine: the in-memory one runs
     them, on as many columns at once as keep about `DETAIL_CELLS` values in memory."""
-    indexed = [(i, s) for i, s in enumerate(stats) if _detail_exprs(i, s, long)]
-    if not indexed:
+    per_column = [exprs for i, s in enumerate(stats) if (exprs := _detail_exprs(i, s, long))]
+    if not per_column:
         return
     streaming = _ENGINE.get() == "streaming"
-    size = max(1, DETAIL_CELLS // max(rows, 1)) if streaming or long else len(indexed)
+    size = max(1, DETAIL_CELLS // max(rows, 1)) if streaming or long else len(per_column)
     token = _ENGINE.set("in-memory")
     try:
-        for start in range(0, len(indexed), size):
-            part = indexed[start : start + size]
-            exprs = [e for i, s in part for e in _detail_exprs(i, s, long)]
+        for start in range(0, len(per_column), size):
+            exprs = [e for column in per_column[start : start + size] for e in column]
             _read_detail(_collect(lf.select(exprs), "detail"), stats)
     finally:
         _ENGINE.reset(token)
