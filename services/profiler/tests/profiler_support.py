@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -218,7 +219,7 @@ class Rig:
         await self.publisher.publish(Topic.DATASET_SPECS, event, key=str(event.dataset_id))
 
 
-def rig(tmp_path: Path) -> Rig:
+def rig(tmp_path: Path, clock: Callable[[], datetime] = utc_now) -> Rig:
     broker = KafkaBroker()
     base = ServiceMetrics("profiler")
     publisher = EventPublisher(broker, base)
@@ -231,6 +232,7 @@ def rig(tmp_path: Path) -> Rig:
         publisher=publisher,
         settings=ProfilerSettings(work_dir=str(work)),
         metrics=metrics,
+        clock=clock,
     )
     register_handlers(broker, publisher, processor)
     received = Received()

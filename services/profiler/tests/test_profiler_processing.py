@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import polars as pl
@@ -21,7 +23,7 @@ from mdc_contracts import (
     Topic,
     deterministic_id,
 )
-from mdc_profiler.service import spec_change_id
+from mdc_profiler.jobs import spec_change_id
 from minio.error import S3Error
 from profiler_support import rig, work_is_clean
 
@@ -157,6 +159,29 @@ async def test_bad_file_is_a_failure_event_and_acknowledged(
     assert reason in fail.run.facets["errorMessage"]["message"]
     assert r.metrics.base.events_handled.labels(Topic.SOURCE_CHANGES.value, "ok")._value.get() == 1
     assert work_is_clean(tmp_path)
+
+
+async def test_a_redelivered_bad_file_repeats_the_very_same_failure_events(
+    tmp_path: Path,
+) -> None:
+    # The processing clock moves on between the deliveries; the events must not.
+    minutes = itertools.count()
+    r = rig(
+        tmp_path, clock=lambda: datetime(2030, 1, 1, tzinfo=UTC) + timedelta(minutes=next(minutes))
+    )
+    change = r.change(b"")
+    async with TestKafkaBroker(r.broker):
+        await r.send(change)
+        await r.send(change)
+
+    first, again = r.received.failures
+    assert first == again
+    fails = [e for e in r.received.lineage if e.eventType == RunState.FAIL]
+    assert len(fails) == 2
+    assert fails[0] == fails[1]  # same (runId, eventType, eventTime): lineage stores it once
+    assert fails[0].eventTime == change.detected_at
+    assert fails[0].run.runId == deterministic_id("standardize", change.change_id)
+    assert next(minutes) > 0  # the processor did read the clock
 
 
 async def test_missing_raw_object_is_a_read_failure(tmp_path: Path) -> None:

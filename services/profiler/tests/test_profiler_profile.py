@@ -282,3 +282,13 @@ def test_duplicate_rows_count_whole_rows_only() -> None:
     assert profile_lazy(frame).profile.duplicate_rows == 2
     swapped = pl.LazyFrame({"a": [1, 2], "b": [2, 1]})
     assert profile_lazy(swapped).profile.duplicate_rows == 0
+
+
+def test_constant_and_empty_numeric_columns_have_no_histogram() -> None:
+    frame = pl.LazyFrame(
+        {"same": [3.0] * 5, "none": pl.Series([None] * 5, dtype=pl.Float64), "x": [1, 2, 3, 4, 5]}
+    )
+    same, none, x = profile_lazy(frame).columns
+    assert (same.histogram, none.histogram, none.top_values) == (None, None, None)
+    assert x.histogram is not None
+    assert sum(x.histogram.counts) == 5

@@ -82,6 +82,8 @@ NUMERIC_FORMATS = (
     ),
 )
 
+_ANY_NUMERIC = "|".join(f"(?:{fmt.pattern})" for fmt in NUMERIC_FORMATS)
+
 
 def decide(
     lf: pl.LazyFrame,
@@ -114,20 +116,24 @@ def _decide_batch(
             (c.str.starts_with("0") & (c.str.len_bytes() > 1)).any().alias(f"z{i}"),
         ]
     stats = lf.select(exprs).collect(engine=current_engine()).row(0, named=True)
+    # Whether the sampled values are all plain integers: one query for the batch.
+    digits = sample.select(
+        (pl.col(n).str.contains(rf"^{_INT}$").all() & pl.col(n).is_not_null().any()).alias(n)
+        for n in names
+    ).row(0, named=True)
     out: dict[str, Decision] = {}
     pending: dict[str, list[tuple[Decision, pl.Expr]]] = {}
     for i, n in enumerate(names):
         nn = stats[f"nn{i}"]
-        values = sample[n].drop_nulls()
         if nn == 0:
             continue
-        digits_only = bool(values.str.contains(rf"^{_INT}$").all()) if len(values) else False
+        digits_only = bool(digits[n])
         if stats[f"int{i}"] == nn:
             if not stats[f"z{i}"]:
                 out[n] = Decision(n, pl.col(n).cast(pl.Int64), native=pl.Int64())
         elif stats[f"flt{i}"] == nn and not digits_only:
             out[n] = Decision(n, pl.col(n).cast(pl.Float64), native=pl.Float64())
-        elif len(values) and not digits_only:
+        elif not digits_only and (values := sample[n].drop_nulls()).len():
             pending[n] = _candidates(n, values, delimiter)
     non_null = {n: int(stats[f"nn{i}"]) for i, n in enumerate(names)}
     out.update(_verify(lf, pending, non_null))
@@ -139,7 +145,8 @@ def _candidates(
 ) -> list[tuple[Decision, pl.Expr]]:
     c = pl.col(name)
     found: list[tuple[Decision, pl.Expr]] = []
-    for fmt in NUMERIC_FORMATS:
+    numeric = values.str.contains(_ANY_NUMERIC).all()  # one check rules most text out
+    for fmt in NUMERIC_FORMATS if numeric else ():
         if fmt.decimal == "," and delimiter == ",":
             # A comma file quotes "1,5": ambiguous with thousands, so never a decimal comma.
             continue

@@ -44,6 +44,9 @@ _FAMILIES = (
     _Family(StatType.DATE, r"^\d{1,2}[/.-]\d{1,2}[/.-](\d{2}|\d{4})$", ("{DM}",)),
 )
 
+# Matches a value when some family's pattern does: one check rules most text out at once.
+_ANY_FAMILY = "|".join(f"(?:{family.pattern})" for family in _FAMILIES)
+
 
 @dataclass(frozen=True)
 class TemporalParse:
@@ -60,7 +63,7 @@ def parse_temporal(series: pl.Series) -> TemporalParse | None:
         return None  # the null count is free: thousands of empty columns add up
     values = series.str.strip_chars()
     sample = values.drop_nulls().head(SAMPLE_VALUES)
-    if sample.is_empty():
+    if sample.is_empty() or not sample.str.contains(_ANY_FAMILY).all():
         return None
     for family in _FAMILIES:
         if not sample.str.contains(family.pattern).all():
@@ -122,7 +125,7 @@ class TemporalCandidate:
 def temporal_candidate(sample: pl.Series) -> TemporalCandidate | None:
     """The first family every sampled (stripped, non-null) text value matches, if any."""
     values = sample.drop_nulls().str.strip_chars()
-    if values.is_empty():
+    if values.is_empty() or not values.str.contains(_ANY_FAMILY).all():
         return None
     for family in _FAMILIES:
         if not values.str.contains(family.pattern).all():

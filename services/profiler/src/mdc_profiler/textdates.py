@@ -35,6 +35,8 @@ EXTRA_FAMILIES: tuple[tuple[pl.DataType, str, tuple[str, ...]], ...] = (
     (pl.Date(), r"^\d{1,2}-[A-Za-z]{3}-\d{4}$", ("%d-%b-%Y",)),
 )
 
+_ANY_EXTRA = "|".join(f"(?:{pattern})" for _, pattern, _ in EXTRA_FAMILIES)
+
 
 def detect_text_temporal(
     lf: pl.LazyFrame, names: list[str], *, batch_size: int
@@ -98,7 +100,7 @@ def _extra_format(values: pl.Series) -> TextTemporal | None:
     if values.dtype != pl.String:
         return None
     sample = values.str.strip_chars().drop_nulls()
-    if sample.is_empty():
+    if sample.is_empty() or not sample.str.contains(_ANY_EXTRA).all():
         return None
     for dtype, pattern, formats in EXTRA_FAMILIES:
         if not sample.str.contains(pattern).all():
