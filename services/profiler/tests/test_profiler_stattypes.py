@@ -431,3 +431,122 @@ def test_few_levels_around_zero_are_a_signed_scale_and_unit_letters_end_a_name()
     # 'L_dose': a one-letter unit only as the last word of a name.
     assert guess("L_dose", [2, 3, 3, 5, 6, 2])[0] == StatType.COUNT
     assert guess("pegel_m", [2, 3, 3, 5, 6, 2])[0] == StatType.CONTINUOUS
+
+
+@pytest.mark.parametrize(
+    ("name", "values", "stat_type"),
+    [
+        ("latitud", [40.41, 41.38, 39.47, 37.39], StatType.LATITUDE),
+        ("longitud", [-3.70, 2.17, -0.37, -5.98], StatType.LONGITUDE),
+        ("latitudine", [45.46, 41.90, 40.85], StatType.LATITUDE),
+        ("longitudine", [9.19, 12.50, 14.27], StatType.LONGITUDE),
+        ("Längengrad", [13.40, 9.99, 11.58], StatType.LONGITUDE),
+        ("laengengrad", [13.40, 9.99, 11.58], StatType.LONGITUDE),
+        ("Breitengrad", [52.52, 53.55, 48.14], StatType.LATITUDE),
+        ("breedtegraad", [52.37, 51.92, 52.09], StatType.LATITUDE),
+        ("lengtegraad", [4.90, 4.48, 5.12], StatType.LONGITUDE),
+        ("latitud", [140.4, 41.38, 39.47], StatType.CONTINUOUS),  # out of range
+    ],
+)
+def test_coordinates_named_in_other_languages(
+    name: str, values: list[float], stat_type: StatType
+) -> None:
+    assert guess(name, values)[0] == stat_type
+
+
+@pytest.mark.parametrize("name", ["delta_lat", "d_long", "lat_diff", "ecart_longitude", "var_lon"])
+def test_differences_of_coordinates_are_continuous(name: str) -> None:
+    assert guess(name, [-0.45, 0.12, 0.76, -2.06, 0.25])[0] == StatType.CONTINUOUS
+
+
+@pytest.mark.parametrize(
+    "name", ["poptotal", "survivors", "enrltot", "Packages", "nb_deaths", "Überlebende"]
+)
+def test_large_counts_named_after_what_they_count(name: str) -> None:
+    values = [1701, 35324, 5105067, 4000, 340000, 12500, 987]
+    assert guess(name, values) == (
+        StatType.COUNT,
+        "named like a count, 7 distinct in 987..5105067",
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["temperature", "age", "weight_kg", "salary", "UrbanPop", "totexp"]
+)
+def test_whole_number_measurements_stay_continuous(name: str) -> None:
+    assert guess(name, [32, 48, 55, 61, 66, 70, 77, 91])[0] == StatType.CONTINUOUS
+
+
+@pytest.mark.parametrize(
+    "levels",
+    [
+        ["sehr gut", "gut", "befriedigend", "ausreichend", "mangelhaft", "ungenügend"],
+        ["Très satisfaisant", "Satisfaisant", "A améliorer", "A corriger de manière urgente"],
+        ["excellent", "good", "fair", "poor"],
+        ["baja", "media", "alta"],
+        ["bassa", "media", "alta"],
+        ["never", "rarely", "sometimes", "often", "always"],
+        ["Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree"],
+        ["zeer ontevreden", "ontevreden", "neutraal", "tevreden", "zeer tevreden"],
+    ],
+)
+def test_ordered_vocabularies_in_several_languages(levels: list[str]) -> None:
+    g = infer_stat_type(pl.Series("rating", (levels[::-1] + levels) * 5))
+    assert g.stat_type == StatType.ORDINAL
+    assert g.levels is not None
+    # The scale runs one way or the other; either way it keeps the order of the vocabulary.
+    assert g.levels in (levels, levels[::-1])
+
+
+def test_numeric_keys_named_with_a_glued_id_or_code() -> None:
+    keys = [561 + 7 * i for i in range(120)]
+    assert guess("PID", keys)[0] == StatType.IDENTIFIER
+    assert guess("distcod", [61382 + 13 * i for i in range(120)])[0] == StatType.IDENTIFIER
+    # Amounts paid are not keys, even when unique and in steps.
+    assert guess("paid", keys)[0] == StatType.CONTINUOUS
+
+
+def test_almost_unique_labels_over_many_rows_are_identifiers() -> None:
+    titles = [f"Title {i}" for i in range(300)] + ["Title 1", "Title 2", "Title 3"]
+    assert guess("title", titles) == (
+        StatType.IDENTIFIER,
+        "300 of 303 values unique names, nearly one per row",
+    )
+    # Labels that repeat more are a grouping variable.
+    groups = [f"Group {i % 150}" for i in range(300)]
+    assert guess("group", groups)[0] == StatType.NOMINAL
+
+
+def test_units_named_within_a_larger_unit_are_identifiers_until_they_group_rows() -> None:
+    # Counties per state: a few names recur across states.
+    counties = [f"County {i}" for i in range(60)] + [f"County {i}" for i in range(20)]
+    assert guess("county", counties)[0] == StatType.IDENTIFIER
+    repeated = [f"County {i % 10}" for i in range(80)]
+    assert guess("county", repeated)[0] == StatType.NOMINAL
+
+
+def test_short_unique_sentences_are_text_and_company_names_are_not() -> None:
+    items = [
+        "Am full of ideas.",
+        "Do you often long for excitement?",
+        "Avoid difficult reading material.",
+        "Make friends easily.",
+        "Find it hard to approach others.",
+        "Take charge of things.",
+        "Get chores done right away.",
+        "Waste my time.",
+        "Know how to comfort others.",
+        "Often feel blue.",
+        "Rarely get irritated.",
+        "Love to read challenging material.",
+    ]
+    assert guess("item", items)[0] == StatType.TEXT
+    companies = [f"{name} Airlines Inc." for name in "ABCDEFGHIJKL"]
+    assert guess("name", companies)[0] == StatType.IDENTIFIER
+
+
+def test_stages_numbered_one_to_four_are_ordinal() -> None:
+    stages = [1, 2, 3, 4, 2, 3, 3, 4, 1, 2] * 5
+    assert guess("stage", stages) == (StatType.ORDINAL, "named like a scale, 4 levels in 1..4")
+    assert guess("tumour_stadium", stages)[0] == StatType.ORDINAL
+    assert guess("site", stages)[0] == StatType.NOMINAL  # codes 1..4 without a scale name

@@ -6,24 +6,28 @@ Rules, first match wins (each gives a confidence and a short evidence string):
   > binary (2 distinct; booleans, 0/1, yes/no words)
   > year (integers in 1000..2999 named year/annee/jahr/jaar/anno -> ordinal, see `_year`),
     month 1..12, day 1..31, hour 0..23 by name (ordinal too)
-  > decimals: latitude/longitude (named so and in range; bare x/y also need a spread that
-    could be places) > continuous
-  > integers: identifier (unique and named *id* / an administrative unit, or nearly
-    consecutive without a quantity name; ids mostly unique, repeated codes nominal)
+  > decimals: latitude/longitude (named so in any of the platform's languages and in range;
+    bare x/y also need a spread that could be places; 'delta_lat' is a difference) > continuous
+  > integers: identifier (unique and named *id* / *code*, also glued as 'pid', 'distcod', or an
+    administrative unit, or nearly consecutive without a quantity name; ids mostly unique,
+    repeated codes nominal)
     > a few contiguous levels around 0 (ordinal) > negative (continuous)
     > small integers (<= 10 levels in 0..20: count / scale / measurement by name, then
       1..k codes nominal, long 1..k runs and measurement classes ordinal, else count)
-    > count (named after what it counts, or from 0 and skewed right) > continuous
-    (measurement names, or whole numbers away from 0 with no sign of counting)
+    > count (named after what it counts, also glued to a total as 'poptotal', or from 0 and
+    skewed right) > continuous (measurement names, or whole numbers away from 0 with no sign
+    of counting)
   > text: ordinal (a known ordered scale or numeric bands such as 25-34, <25, 65+)
-    > identifier (unique code-like values) > text (comment-like names; long distinct strings)
-    > identifier (unique short names over >= 10 rows: one row per unit)
+    > identifier (unique code-like values) > text (comment-like names; long distinct strings;
+    values that read as sentences) > identifier (unique short names over >= 10 rows: one row
+    per unit; >= 95% unique over >= 100 rows; named like a unit and mostly unique)
     > nominal (few levels, many codes, or short labels that repeat) > text.
 Column names are hints only where the values cannot tell (see `vocab`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import polars as pl
@@ -43,6 +47,11 @@ SMALL_MAX = 20
 SCALE_POINTS = 7  # 1..7 and 1..10 are rating scales; unnamed nominal codes rarely run so long
 LONG_TEXT = 30  # mean characters from which distinct strings read as sentences
 UNIT_ROWS = 10  # unique labels over fewer rows are too few to call a table of units
+MANY_ROWS = 100  # from this many rows, labels >= ALMOST_UNIQUE distinct are names of rows
+ALMOST_UNIQUE = 0.95
+SENTENCE = re.compile(r"(?:^|\s)[a-z\u00df-\u00ff][^\W\d_]*[.!?\u2026]+[\"'\u00bb)]*$")
+SENTENCE_WORDS = 3
+SENTENCE_SHARE = 0.8
 
 
 @dataclass(frozen=True)
@@ -154,6 +163,9 @@ def _calendar_part(s: ColumnStats, tokens: set[str]) -> StatGuess | None:
 
 def _decimal(s: ColumnStats, tokens: set[str]) -> StatGuess:
     low, high, span = float(s.min), float(s.max), f"{show(s.min)}..{show(s.max)}"
+    if tokens & vocab.COORD_MODIFIERS:
+        # 'delta_lat', 'lat_diff': a difference of degrees is a measurement, not a place.
+        tokens = tokens - vocab.LAT_NAMES - vocab.LON_NAMES - vocab.LAT_AXIS - vocab.LON_AXIS
     for named, axis, lowest, highest, stat_type in (
         (vocab.LAT_NAMES, vocab.LAT_AXIS, -90, 90, StatType.LATITUDE),
         # Longitudes may run 0..360 (east of Greenwich all the way round).
@@ -183,7 +195,7 @@ def _integer(s: ColumnStats, hints: vocab.NameHints) -> StatGuess:
     span = f"{show(s.min)}..{show(s.max)}"
     unique = s.distinct >= n
     tokens = hints.tokens
-    named_id = bool(tokens & vocab.ID_NAMES)
+    named_id = vocab.id_hint(tokens)
     quantity = not named_id and (hints.measure or hints.count)
     # A run of consecutive numbers (1..n with few gaps) is a row number or key; unless the
     # name says it measures or counts something (heights 58..72 inches can be consecutive).
@@ -299,10 +311,30 @@ def _text(s: ColumnStats, tokens: set[str]) -> StatGuess:
         return StatGuess(
             StatType.TEXT, 0.8, f"free text, {s.distinct:,} distinct values, mean length {mean:.0f}"
         )
+    if s.distinct > 0.5 * n and _sentences(shown):
+        # Remarks or questions that end like sentences: text even when short and unique.
+        return StatGuess(
+            StatType.TEXT,
+            0.75,
+            f"sentences, {s.distinct:,} distinct values, mean length {mean:.0f}",
+        )
     if s.distinct >= n >= UNIT_ROWS:
         # Short labels, none repeated: each row is a different unit (a city, a car model) and
         # the label names it; a grouping variable would repeat.
         return StatGuess(StatType.IDENTIFIER, 0.7, f"all {n} values unique names, one row per unit")
+    if n >= MANY_ROWS and s.distinct >= ALMOST_UNIQUE * n:
+        # Names or titles with a few homonyms ('Hamlet' twice) still label one row each.
+        return StatGuess(
+            StatType.IDENTIFIER,
+            0.65,
+            f"{s.distinct:,} of {n} values unique names, nearly one per row",
+        )
+    if n >= UNIT_ROWS and tokens & vocab.UNIT_NAMES and s.distinct > 0.5 * n:
+        # Units named within a larger one (counties per state): names recur across states but
+        # still label the rows; a grouping column of units repeats each one many times.
+        return StatGuess(
+            StatType.IDENTIFIER, 0.6, f"named like a unit, {s.distinct:,} of {n} values unique"
+        )
     if s.distinct <= max(20, 0.05 * s.rows):
         levels = ", ".join(sorted(shown)[:5])
         more = ", ..." if s.distinct > 5 else ""
@@ -323,6 +355,15 @@ def _text(s: ColumnStats, tokens: set[str]) -> StatGuess:
     return StatGuess(
         StatType.TEXT, 0.7, f"free text, {s.distinct:,} distinct values, mean length {mean:.0f}"
     )
+
+
+def _sentences(values: list[str]) -> bool:
+    """Most sampled values read as sentences: >= 3 words ending in . ! or ? after a lower-case
+    word ('Am full of ideas.'); company names end in 'Inc.', titles without a stop."""
+    if len(values) < 3:
+        return False
+    like = sum(bool(SENTENCE.search(v)) and len(v.split()) >= SENTENCE_WORDS for v in values)
+    return like >= SENTENCE_SHARE * len(values)
 
 
 def show(value: object) -> str:

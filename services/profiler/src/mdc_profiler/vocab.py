@@ -4,6 +4,7 @@ Italian, because the platform serves European open data."""
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -34,6 +35,9 @@ ID_NAMES = frozenset(
         "nummer",
     ]
 )
+# Glued to a short prefix, these still name a key: 'pid', 'uid' (one letter before 'id', since
+# 'paid', 'acid' or 'covid' are not keys), 'distcod', 'zipcode'.
+ID_SUFFIXES = (("id", 1, 1), ("cod", 2, 6), ("code", 2, 6))  # (suffix, shortest, longest head)
 # Free text: remarks written by people.
 TEXT_NAMES = frozenset(
     _words(
@@ -49,8 +53,28 @@ UNIT_NAMES = frozenset(
         comune municipio district region canton kreis landkreis province provincia state"""
     )
 )
-LAT_NAMES = frozenset({"lat", "latitude", "breite", "breitengrad"})
-LON_NAMES = frozenset({"lon", "lng", "long", "longitude", "laenge", "lange", "laengengrad"})
+# Latitude / longitude in the platform's languages (tokens folded: 'Längengrad' -> 'laengengrad'
+# and 'langengrad'). 'lengte' / 'breedte' alone are Dutch length / width: only with 'graad'.
+LAT_NAMES = frozenset(
+    _words(
+        """lat latitude latitud latitudine latitudes breite breitengrad breedtegraad
+        breddegrad leveysaste"""
+    )
+)
+LON_NAMES = frozenset(
+    _words(
+        """lon lng long longitude longitud longitudine longitudes laenge lange laengengrad
+        langengrad lengtegraad laengdegrad pituusaste"""
+    )
+)
+# A coordinate name with one of these is a difference or a spread of coordinates, not a place:
+# 'delta_lat', 'd_long', 'lat_diff', 'ecart_latitude', 'sd_lon'.
+COORD_MODIFIERS = frozenset(
+    _words(
+        """d delta deltas diff difference dif change chg var variation ecart abweichung verschil
+        differenz diferencia differenza offset shift err error sd std se dev deviation"""
+    )
+)
 # Bare x / y are axes of anything: accepted as coordinates only with less confidence.
 LAT_AXIS, LON_AXIS = frozenset({"y"}), frozenset({"x"})
 YEAR_NAMES = frozenset({"year", "years", "yr", "annee", "an", "jahr", "jaar", "anno", "ano"})
@@ -80,9 +104,27 @@ COUNT_NAMES = frozenset(
         inwoners gevallen doden bezoekers leerlingen woningen huishoudens voertuigen kinderen
         habitantes casos muertes nacimientos visitas alumnos viviendas vehiculos ninos hijos
         abitanti casi morti nascite visite alunni abitazioni veicoli figli
-        indbyggere invanare asukkaat innbyggere"""
+        indbyggere invanare asukkaat innbyggere
+        survivors dead killed wounded injured infected recovered hospitalised hospitalized
+        enrolment enrollment enrolled enrol enroll enrl applicants applications registrations
+        subscribers followers packages parcels shipments reports copies books publications
+        citations trees animals firms companies businesses establishments schools hospitals
+        teachers nurses workers jobs unemployed voters ballots tourists arrivals departures
+        survivants inscrits inscriptions entreprises etablissements ecoles electeurs votants
+        malades hospitalisations tues chomeurs nbre
+        ueberlebende verletzte tote getoetete anmeldungen studierende lehrer arbeitslose betriebe
+        unternehmen waehler stimmen
+        overlevenden gewonden inschrijvingen studenten bedrijven werklozen kiezers stemmen
+        supervivientes sobrevivientes heridos fallecidos inscritos matriculados empresas
+        desempleados votantes votos cantidad
+        sopravvissuti feriti deceduti iscritti imprese disoccupati votanti voti"""
     )
 )
+# Glued to a counted noun, these make a count: 'ncases', 'nbvisites', 'poptotal', 'enrltot'.
+COUNT_PREFIXES = ("nbr", "nb", "num", "n", "no", "tot", "total", "cnt")
+COUNT_SUFFIXES = ("total", "tot", "totale", "totaal", "gesamt", "count", "cnt", "nb")
+# Heads that count only when glued to a total ('poptotal'): alone, 'UrbanPop' is a percentage.
+COUNT_HEADS = frozenset({"pop"})
 # Measurements recorded as whole numbers still measure: units, and quantities with a unit.
 MEASURE_NAMES = frozenset(
     _words(
@@ -116,6 +158,12 @@ SCALE_NAMES = frozenset(
         "niveau",
         "note",
         "stufe",
+        # Stages of a disease or a process: I < II < III < IV.
+        "stage",
+        "stade",
+        "stadium",
+        "estadio",
+        "stadio",
     ]
 )
 
@@ -185,6 +233,55 @@ SCALES: tuple[tuple[str, ...], ...] = (
     ("lecturer", "asst prof", "assoc prof", "prof"),
     # Gemmology's clarity grades (GIA), worst to best.
     ("i3", "i2", "i1", "si2", "si1", "vs2", "vs1", "vvs2", "vvs1", "if", "fl"),
+    # Ratings and marks (German school marks 6..1, French inspection and school grades, ...).
+    ("ungenügend", "mangelhaft", "ausreichend", "befriedigend", "gut", "sehr gut"),
+    ("sehr schlecht", "schlecht", "mittel", "gut", "sehr gut"),
+    ("a corriger de manière urgente", "a améliorer", "satisfaisant", "très satisfaisant"),
+    ("insuffisant", "passable", "assez bien", "bien", "très bien"),
+    ("très mauvais", "mauvais", "moyen", "bon", "très bon"),
+    ("onvoldoende", "voldoende", "ruim voldoende", "goed", "zeer goed", "uitstekend"),
+    ("slecht", "matig", "voldoende", "goed", "uitstekend"),
+    ("muy malo", "malo", "regular", "bueno", "muy bueno", "excelente"),
+    ("insuficiente", "suficiente", "bien", "notable", "sobresaliente"),
+    ("pessimo", "scarso", "insufficiente", "sufficiente", "discreto", "buono", "ottimo"),
+    ("poor", "fair", "good", "very good", "excellent"),
+    ("poor", "average", "good", "excellent"),
+    # Satisfaction and agreement (Likert) scales.
+    ("very dissatisfied", "dissatisfied", "neutral", "satisfied", "very satisfied"),
+    ("very unsatisfied", "unsatisfied", "neutral", "satisfied", "very satisfied"),
+    ("très insatisfait", "insatisfait", "neutre", "satisfait", "très satisfait"),
+    ("pas du tout satisfait", "peu satisfait", "assez satisfait", "satisfait", "très satisfait"),
+    ("sehr unzufrieden", "unzufrieden", "neutral", "zufrieden", "sehr zufrieden"),
+    ("zeer ontevreden", "ontevreden", "neutraal", "tevreden", "zeer tevreden"),
+    ("muy insatisfecho", "insatisfecho", "neutral", "satisfecho", "muy satisfecho"),
+    ("molto insoddisfatto", "insoddisfatto", "neutrale", "soddisfatto", "molto soddisfatto"),
+    (
+        "strongly disagree",
+        "disagree",
+        "neither agree nor disagree",
+        "agree",
+        "strongly agree",
+    ),
+    ("pas du tout d'accord", "pas d'accord", "neutre", "d'accord", "tout à fait d'accord"),
+    ("stimme gar nicht zu", "stimme nicht zu", "neutral", "stimme zu", "stimme voll zu"),
+    ("trifft gar nicht zu", "trifft eher nicht zu", "trifft eher zu", "trifft voll zu"),
+    ("helemaal oneens", "oneens", "neutraal", "eens", "helemaal eens"),
+    ("muy en desacuerdo", "en desacuerdo", "neutral", "de acuerdo", "muy de acuerdo"),
+    ("per niente d'accordo", "poco d'accordo", "abbastanza d'accordo", "molto d'accordo"),
+    # Frequencies.
+    ("never", "seldom", "sometimes", "usually", "always"),
+    ("nunca", "casi nunca", "a veces", "casi siempre", "siempre"),
+    ("mai", "raramente", "a volte", "spesso", "sempre"),
+    # Low / medium / high in more forms and languages.
+    ("very low", "low", "moderate", "high", "very high"),
+    ("none", "low", "moderate", "high", "very high"),
+    ("mild", "moderate", "severe"),
+    ("très faible", "faible", "modéré", "fort", "très fort"),
+    ("très bas", "bas", "moyen", "haut", "très haut"),
+    ("sehr gering", "gering", "mäßig", "hoch", "sehr hoch"),
+    ("zeer laag", "laag", "middel", "hoog", "zeer hoog"),
+    ("muy baja", "baja", "media", "alta", "muy alta"),
+    ("molto bassa", "bassa", "media", "alta", "molto alta"),
 )
 _RANK = re.compile(r"^(\d+)\s*(st|nd|rd|th|er|re|e|eme|de|ste|te|o|a)$")
 _NUM = r"(\d+(?:[.,]\d+)?)"
@@ -197,17 +294,26 @@ _NUMBERED = re.compile(r"^\d+\s*[:.)]\s*(.+)$")  # "1:Sm", "2) medium"
 
 
 def fold(text: str) -> str:
-    """Lower case without accents: 'Année' -> 'annee', 'Élevé' -> 'eleve'."""
-    decomposed = unicodedata.normalize("NFKD", text.strip().lower())
+    """Case-folded without accents: 'Année' -> 'annee', 'Élevé' -> 'eleve', 'ß' -> 'ss'."""
+    decomposed = unicodedata.normalize(
+        "NFKD", unicodedata.normalize("NFC", text).strip().casefold()
+    )
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
+# German umlauts are also written out: 'Längengrad' is 'Laengengrad' as often as 'Langengrad'.
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+_CAMEL = re.compile(r"(?<=[a-z0-9\u00df-\u00ff])(?=[A-Z\u00c0-\u00de])")
+
+
 def name_tokens(name: str) -> set[str]:
-    """'geoLatitude', 'code_postal', 'ID' -> {'geo', 'latitude'}, {'code', 'postal'}, {'id'}."""
-    spaced = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", name)
+    """'geoLatitude', 'code_postal', 'ID' -> {'geo', 'latitude'}, {'code', 'postal'}, {'id'};
+    an umlaut gives both spellings: 'Längengrad' -> {'laengengrad', 'langengrad'}."""
+    spaced = _CAMEL.sub(" ", unicodedata.normalize("NFC", name))
     # 'count11', 'v2' -> 'count', '11' / 'v', '2': a trailing number is a suffix, not the word.
-    spaced = re.sub(r"([A-Za-z])([0-9])", r"\1 \2", spaced)
-    return {t for t in re.split(r"[^a-z0-9]+", fold(spaced)) if t}
+    spaced = re.sub(r"([^\W\d_])([0-9])", r"\1 \2", spaced)
+    forms = {fold(spaced), fold(spaced.translate(_UMLAUTS))}
+    return {t for form in forms for t in re.split(r"[^a-z0-9]+", form) if t}
 
 
 @dataclass(frozen=True)
@@ -229,17 +335,32 @@ def name_hints(name: str) -> NameHints:
     )
 
 
-def count_hint(tokens: set[str]) -> bool:
-    """Named like a count: a number word or a counted noun, or 'n'/'nb'/'num' glued to a plural
-    ('ncases', 'nbvisites')."""
-    if tokens & COUNT_NAMES:
+def id_hint(tokens: set[str] | frozenset[str]) -> bool:
+    """Named like an identifier or a code: 'id', 'code_insee', also glued ('PID', 'distcod')."""
+    if tokens & ID_NAMES:
         return True
     for token in tokens:
-        for prefix in ("nb", "num", "n"):
+        for suffix, shortest, longest in ID_SUFFIXES:
+            head = token[: -len(suffix)]
+            if token.endswith(suffix) and head.isalpha() and shortest <= len(head) <= longest:
+                return True
+    return False
+
+
+def count_hint(tokens: set[str]) -> bool:
+    """Named like a count: a number word or a counted noun, or a number word glued to a counted
+    noun or a plural ('ncases', 'nbvisites', 'poptotal', 'enrltot')."""
+    if tokens & COUNT_NAMES:
+        return True
+    heads = COUNT_NAMES | COUNT_HEADS
+    for token in tokens:
+        for prefix in COUNT_PREFIXES:
             rest = token[len(prefix) :]
-            if token.startswith(prefix) and (
-                rest in COUNT_NAMES or (len(rest) >= 5 and rest.endswith("s"))
-            ):
+            plural = prefix in ("nb", "num", "n") and len(rest) >= 5 and rest.endswith("s")
+            if token.startswith(prefix) and (rest in heads or plural):
+                return True
+        for suffix in COUNT_SUFFIXES:
+            if token.endswith(suffix) and token[: -len(suffix)] in heads:
                 return True
     return False
 
@@ -287,15 +408,26 @@ def _squash(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text)
 
 
+def _spellings(text: str) -> set[str]:
+    """A level squashed, with its umlauts dropped and written out: 'mäßig' -> 'massig',
+    'maessig'; so a scale matches however the file spells it."""
+    return {_squash(fold(text)), _squash(fold(text.translate(_UMLAUTS)))}
+
+
+@functools.cache
+def _scale_spellings() -> tuple[list[set[str]], ...]:
+    return tuple([_spellings(w) for w in scale] for scale in SCALES)
+
+
 def _scale_order(levels: dict[str, str]) -> list[str] | None:
-    for scale in SCALES:
-        words = [_squash(w) for w in scale]
+    for words in _scale_spellings():
         position: dict[str, int] = {}
-        for key in levels:
+        for key, original in levels.items():
+            spelled = _spellings(original) | {_squash(key)}
+            hits = [i for i, w in enumerate(words) if w & spelled]
             short = _squash(key)
-            hits = [i for i, w in enumerate(words) if w == short]
             if not hits and len(short) >= 4:
-                hits = [i for i, w in enumerate(words) if w.startswith(short)]
+                hits = [i for i, w in enumerate(words) if any(x.startswith(short) for x in w)]
             if not hits:
                 break
             position[key] = hits[0]
