@@ -185,3 +185,10 @@ def test_type_column(values: list[str | None], dtype: pl.DataType, expected: lis
     assert typed.dtype == dtype
     assert typed.to_list() == expected
     assert typed.name == "c"
+
+
+def test_r_row_names_leave_the_first_header_field_empty(tmp_path: Path) -> None:
+    data = b'"","Content"\n"1","Do you often long for excitement?"\n"2","Are you sociable?"\n'
+    table = read_table(write(tmp_path, data), tmp_path)
+    assert table.frame.columns == ["column_1", "Content"]
+    assert table.frame.height == 2

@@ -18,7 +18,8 @@ from mdc_profiler.stats import current_engine
 
 BATCH_COLUMNS = 100
 SAMPLE_ROWS = 2000
-SPACES = "[ \u00a0\u202f]"  # plain, no-break and narrow no-break spaces group thousands
+SPACES = "[ \u00a0\u202f]"
+_APOSTROPHES = "['\u2019]"  # plain, no-break and narrow no-break spaces group thousands
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,14 @@ NUMERIC_FORMATS = (
         _float(r"\.", True),
         ",",
         ".",
+    ),
+    _Numeric(
+        "apostrophe thousands",  # Swiss: 1'234.5, also with the typographic apostrophe
+        rf"^[+-]?\d{{1,3}}({_APOSTROPHES}\d{{3}})*(\.\d+)?$",
+        _APOSTROPHES,
+        _float(_APOSTROPHES, False),
+        ".",
+        "'",
     ),
     _Numeric(
         "comma thousands",

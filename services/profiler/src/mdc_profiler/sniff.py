@@ -224,7 +224,9 @@ def _header_index(rows: list[list[str]], modal: int) -> int:
         return 0
     for index, row in enumerate(rows[:50]):
         filled = sum(1 for f in row if f.strip())
-        if len(row) == modal and filled >= min(2, modal):
+        # R's write.csv leaves the row-names column unnamed: "","Content" is a header.
+        row_names = modal == 2 and not row[0].strip() and filled == 1
+        if len(row) == modal and (filled >= min(2, modal) or row_names):
             return index
     return 0
 
