@@ -18,8 +18,8 @@ from mdc_profiler.stats import current_engine
 
 BATCH_COLUMNS = 100
 SAMPLE_ROWS = 2000
-SPACES = "[ \u00a0\u202f]"
-_APOSTROPHES = "['\u2019]"  # plain, no-break and narrow no-break spaces group thousands
+SPACES = "[ \u00a0\u202f]"  # plain, no-break and narrow no-break spaces group thousands
+_APOSTROPHES = "['\u2019]"  # plain and typographic apostrophes (Swiss)
 
 
 @dataclass(frozen=True)
