@@ -38,7 +38,8 @@ class ValueCount(BaseModel):
 
 
 class Histogram(BaseModel):
-    """Equal-width bins over [min, max]: `edges` has one more element than `counts`."""
+    """Equal-width bins over [min, max]: `edges` has one more element than `counts`; a bin
+    holds the values in (edges[k], edges[k+1]], the first one also the minimum."""
 
     model_config = ConfigDict(frozen=True)
 

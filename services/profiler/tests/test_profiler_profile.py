@@ -292,3 +292,20 @@ def test_constant_and_empty_numeric_columns_have_no_histogram() -> None:
     assert (same.histogram, none.histogram, none.top_values) == (None, None, None)
     assert x.histogram is not None
     assert sum(x.histogram.counts) == 5
+
+
+def test_histograms_agree_between_rows_and_value_counts_on_bin_edges(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # 0..200 over 20 bins of width 10: every tenth value sits exactly on an edge.
+    frame = pl.LazyFrame({"x": list(range(201)) * 3, "y": [v / 7 for v in range(603)]})
+    monkeypatch.setattr(stats_module, "LONG_ROWS", 10**9)
+    by_rows = profile_lazy(frame).columns
+    monkeypatch.setattr(stats_module, "LONG_ROWS", 1)
+    by_counts = profile_lazy(frame).columns
+    for expected, got in zip(by_rows, by_counts, strict=True):
+        assert got.histogram == expected.histogram
+    x = by_rows[0].histogram
+    assert x is not None
+    assert x.counts[0] == 11 * 3  # 0..10: the first bin holds the minimum and its right edge
+    assert x.counts[1] == 10 * 3  # (10, 20]

@@ -115,10 +115,12 @@ def as_number(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:
 
 
 def histogram_bin(x: pl.Expr, s: ColumnStats) -> pl.Expr:
-    """The bin (0..HIST_BINS-1) of each value, equal widths from min to max."""
+    """The bin (0..HIST_BINS-1) of each value, equal widths from min to max, as polars' `hist`
+    counts them: bins are closed on the right, the first also holds the minimum."""
     low = float(s.min)
     width = (float(s.max) - low) / HIST_BINS
-    return ((x.cast(pl.Float64) - low) / width).floor().clip(0, HIST_BINS - 1).cast(pl.Int32)
+    bins = ((x.cast(pl.Float64) - low) / width).ceil() - 1
+    return bins.clip(0, HIST_BINS - 1).cast(pl.Int32)
 
 
 def granularity(x: pl.Expr, dtype: pl.DataType) -> pl.Expr:

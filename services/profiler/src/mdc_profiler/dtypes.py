@@ -180,6 +180,10 @@ def _temporal(name: str, values: pl.Series) -> list[tuple[Decision, pl.Expr]]:
     if candidate is None:
         return []
     c = pl.col(name).str.strip_chars()
+    # Stripping copies every value: the strict parse (the fast path) skips it when the sample
+    # has no padding; a padded value later then fails it, and the exact path takes over.
+    padded = bool(values.str.contains(r"^\s|\s$").any())
+    exact = c if padded else pl.col(name)
     found: list[tuple[Decision, pl.Expr]] = []
     orders = [True, False] if candidate.day_month else [True]
     for day_first in orders:
@@ -188,7 +192,7 @@ def _temporal(name: str, values: pl.Series) -> list[tuple[Decision, pl.Expr]]:
         if fmt is None:
             continue
         parsed = c.str.strptime(candidate.dtype, fmt, strict=False)
-        strict = c.str.strptime(candidate.dtype, fmt, strict=True)
+        strict = exact.str.strptime(candidate.dtype, fmt, strict=True)
         note = f"{'day' if day_first else 'month'}-first" if candidate.day_month else ""
         found.append((Decision(name, parsed, note=f"{fmt} {note}".strip(), strict=strict), parsed))
     return found

@@ -63,11 +63,9 @@ def prepare(
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
     check_content(head)
-    encoding = detect_encoding(path, head)
     # Classic Mac files end lines with CR alone: polars needs LF.
     cr_only = b"\r" in head and b"\n" not in head
-    if not cr_only:
-        check_line_lengths(path, max_field_bytes)
+    encoding = scan_file(path, head, max_bytes=None if cr_only else max_field_bytes)
     text_path = to_utf8(path, encoding, work_dir, universal_newlines=cr_only)
     if cr_only:
         check_line_lengths(text_path, max_field_bytes)
@@ -77,29 +75,71 @@ def prepare(
     )
 
 
+def scan_file(path: Path, head: bytes, *, max_bytes: int | None) -> str:
+    """One pass over the file: its encoding (UTF-8 with or without BOM if the whole file
+    decodes, UTF-16 by BOM, else cp1252 or latin-1) and, unless `max_bytes` is None, the
+    line-length check (`check_line_lengths`)."""
+    if head.startswith(UTF16_BOMS):
+        if max_bytes is not None:
+            check_line_lengths(path, max_bytes)
+        return "utf-16"
+    decoder: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
+    lines = _LineLengths(max_bytes) if max_bytes is not None else None
+    with path.open("rb") as f:
+        while chunk := f.read(_chunk_size(max_bytes)):
+            if lines is not None:
+                lines.feed(chunk)
+            if decoder is not None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    decoder = None
+    if decoder is not None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            decoder = None
+    if decoder is None:
+        return _single_byte_encoding(path)
+    return "utf-8-sig" if head.startswith(UTF8_BOM) else "utf-8"
+
+
 def check_line_lengths(path: Path, max_bytes: int) -> None:
     """Fail fast, at C speed and in bounded memory, on a line longer than `max_bytes` (a 100 MB
     field would otherwise be buffered whole by the CSV reader)."""
-    # Chunks no longer than the limit: a too-long line cannot hide inside one chunk.
-    chunk_size = max(1, min(CHUNK_BYTES, max_bytes))
-    line, current = 1, 0
+    lines = _LineLengths(max_bytes)
     with path.open("rb") as f:
-        while chunk := f.read(chunk_size):
-            first = chunk.find(b"\n")
-            if first < 0:
-                current += len(chunk)
-            else:
-                current += first
-                if current <= max_bytes:
-                    line += chunk.count(b"\n")
-                    current = len(chunk) - chunk.rindex(b"\n") - 1
-            if current > max_bytes:
-                raise UnreadableFile(
-                    f"line {line} is longer than {max_bytes} bytes (a huge field, or no line "
-                    "breaks at all)",
-                    stage=ProcessingStage.PARSE,
-                    row=line,
-                )
+        while chunk := f.read(_chunk_size(max_bytes)):
+            lines.feed(chunk)
+
+
+def _chunk_size(max_bytes: int | None) -> int:
+    # Chunks no longer than the limit: a too-long line cannot hide inside one chunk.
+    return CHUNK_BYTES if max_bytes is None else max(1, min(CHUNK_BYTES, max_bytes))
+
+
+class _LineLengths:
+    """Raises once a line grows longer than `max_bytes`, fed the file chunk by chunk."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes, self.line, self.current = max_bytes, 1, 0
+
+    def feed(self, chunk: bytes) -> None:
+        first = chunk.find(b"\n")
+        if first < 0:
+            self.current += len(chunk)
+        else:
+            self.current += first
+            if self.current <= self.max_bytes:
+                self.line += chunk.count(b"\n")
+                self.current = len(chunk) - chunk.rindex(b"\n") - 1
+        if self.current > self.max_bytes:
+            raise UnreadableFile(
+                f"line {self.line} is longer than {self.max_bytes} bytes (a huge field, or no "
+                "line breaks at all)",
+                stage=ProcessingStage.PARSE,
+                row=self.line,
+            )
 
 
 def check_content(head: bytes) -> None:
@@ -124,21 +164,6 @@ def check_content(head: bytes) -> None:
         raise UnreadableFile(
             f"binary content, not text ({controls} control bytes in the first {len(text)})"
         )
-
-
-def detect_encoding(path: Path, head: bytes) -> str:
-    """UTF-8 (with or without BOM) if the whole file decodes, UTF-16 by BOM, else cp1252."""
-    if head.startswith(UTF16_BOMS):
-        return "utf-16"
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        with path.open("rb") as f:
-            while chunk := f.read(CHUNK_BYTES):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return _single_byte_encoding(path)
-    return "utf-8-sig" if head.startswith(UTF8_BOM) else "utf-8"
 
 
 def _single_byte_encoding(path: Path) -> str:

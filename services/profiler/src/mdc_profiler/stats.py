@@ -24,6 +24,7 @@ from typing import Any, Literal
 import polars as pl
 
 from mdc_profiler.columns import (
+    HIST_BINS,
     QUANTILES,
     TOP_K,
     TOP_K_MAX_DISTINCT,
@@ -31,7 +32,6 @@ from mdc_profiler.columns import (
     TextTemporal,
     as_number,
     granularity,
-    histogram_bin,
     kind_of,
     length_exprs,
     pattern_exprs,
@@ -223,8 +223,7 @@ def _detail_exprs(i: int, s: ColumnStats, long: bool) -> list[pl.Expr]:
         q = as_number(x, s.dtype).quantile(list(QUANTILES), "linear")
         exprs.append(q.alias(f"{i}|q"))
     if s.has_range:
-        counts = histogram_bin(x, s).drop_nulls().value_counts().implode()
-        exprs.append(counts.alias(f"{i}|hist"))
+        exprs.append(x.hist(bin_count=HIST_BINS).implode().alias(f"{i}|hist"))
     if s.kind != "other" and 0 < s.distinct <= TOP_K_MAX_DISTINCT:
         # Runs of the sorted values: deterministic, so ties in count stay in value order.
         runs = x.drop_nulls().sort().rle()
@@ -249,7 +248,7 @@ def _read_detail(out: pl.DataFrame, stats: list[ColumnStats]) -> None:
             s.quantiles = {str(p): float(v) for p, v in zip(QUANTILES, q, strict=True)}
         hist = row.get(f"{i}|hist")
         if hist is not None:
-            s.set_histogram([(item["v"], item["count"]) for item in hist])
+            s.set_histogram(list(enumerate(hist)))
         top = row.get(f"{i}|top")
         if top is not None:
             s.set_top([(item["v"], int(item["n"])) for item in top])
