@@ -112,6 +112,22 @@ def run(code: str, *args: str, timeout: float) -> dict[str, float | str]:
     }
 
 
+def median_pair(
+    path: Path, repeat: int, timeout: float
+) -> tuple[dict[str, float | str], dict[str, float | str]]:
+    """Baseline and ours run alternately `repeat` times (the shared box is noisy: alternating
+    exposes both to the same load); the pair with the median ratio is kept."""
+    pairs = []
+    for _ in range(max(1, repeat)):
+        base = run(BASELINE, str(path), str(CACHE / "baseline.parquet"), timeout=timeout)
+        ours = run(OURS, str(path), str(CACHE), timeout=timeout)
+        pairs.append((float(ours["wall_s"]) / float(base["wall_s"]), base, ours))
+        print(f"  {path.name}: baseline {base['wall_s']} s, ours {ours['wall_s']} s", flush=True)
+    pairs.sort(key=lambda p: p[0])
+    _, base, ours = pairs[len(pairs) // 2]
+    return base, ours
+
+
 def small_files(limit: int) -> list[Path]:
     """Real small CSVs shipped by installed packages (statsmodels, pydataset if its data is
     cached, ...) and the labelled corpus under tests/corpus: no network needed."""
@@ -135,14 +151,18 @@ def main() -> None:
     parser.add_argument("--skip-ydata", action="store_true")
     parser.add_argument("--small-files", type=int, default=300)
     parser.add_argument("--timeout", type=float, default=3600)
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="baseline/ours pairs per file, alternated; the median pair is reported",
+    )
     args = parser.parse_args()
     rows = []
-    # Smallest child first: ru_maxrss of children only reports a new maximum.
     for scale in args.scale or [10]:
         path = build_flights(scale)
         size = path.stat().st_size / 1e6
-        base = run(BASELINE, str(path), str(CACHE / "baseline.parquet"), timeout=args.timeout)
-        ours = run(OURS, str(path), str(CACHE), timeout=args.timeout)
+        base, ours = median_pair(path, args.repeat if scale <= 10 else 1, args.timeout)
         entry = {"file": f"flights x{scale} ({size:.0f} MB)", "baseline": base, "ours": ours}
         if not args.skip_ydata:
             entry["ydata"] = run(YDATA, str(path), timeout=args.timeout)
@@ -156,8 +176,10 @@ def main() -> None:
         counts = json.loads(result["out"] or "{}") if result["status"] == "ok" else {}
         rate = len(files) / float(result["wall_s"])
         print(
-            f"\nsmall files: {len(files)} pydataset CSVs in {result['wall_s']} s = {rate:.1f} "
-            f"files/s (target >= {TARGETS['files_per_s']}); {counts} {result['status']}"
+            f"\nsmall files: {len(files)} real files (< 2 MB, from installed packages and the "
+            f"corpus) in {result['wall_s']} s = {rate:.1f} files/s (target >= "
+            f"{TARGETS['files_per_s']}); {counts.get('ok')} profiled, {counts.get('failed')} "
+            f"refused with a reason (not tabular); {result['status']}"
         )
 
 

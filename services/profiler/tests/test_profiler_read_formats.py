@@ -119,3 +119,11 @@ def test_huge_field_fails_with_its_line(tmp_path: Path) -> None:
         read_table(write(tmp_path, data), tmp_path, max_field_bytes=1000)
     assert caught.value.row == 3
     assert "longer than 1000 bytes" in caught.value.reason
+
+
+def test_a_huge_field_after_many_chunks_is_found_on_its_line(tmp_path: Path) -> None:
+    short = b"".join(b"%d,x\n" % i for i in range(3000))  # ~20 KB: many 1000-byte chunks
+    data = b"a,b\n" + short + b"7," + b"y" * 2500 + b"\n8,z\n"
+    with pytest.raises(UnreadableFile) as caught:
+        read_table(write(tmp_path, data), tmp_path, max_field_bytes=1000)
+    assert caught.value.row == 3002

@@ -84,12 +84,13 @@ def scan_file(path: Path, head: bytes, *, max_bytes: int | None) -> str:
             check_line_lengths(path, max_bytes)
         return "utf-16"
     decoder: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
-    lines = _LineLengths(max_bytes) if max_bytes is not None else None
+    lines = _LineLengths(path, max_bytes) if max_bytes is not None else None
     with path.open("rb") as f:
         while chunk := f.read(_chunk_size(max_bytes)):
             if lines is not None:
                 lines.feed(chunk)
-            if decoder is not None:
+            # ASCII is valid UTF-8 (when no multi-byte sequence is pending): skip decoding it.
+            if decoder is not None and not (chunk.isascii() and not decoder.getstate()[0]):
                 try:
                     decoder.decode(chunk)
                 except UnicodeDecodeError:
@@ -107,7 +108,7 @@ def scan_file(path: Path, head: bytes, *, max_bytes: int | None) -> str:
 def check_line_lengths(path: Path, max_bytes: int) -> None:
     """Fail fast, at C speed and in bounded memory, on a line longer than `max_bytes` (a 100 MB
     field would otherwise be buffered whole by the CSV reader)."""
-    lines = _LineLengths(max_bytes)
+    lines = _LineLengths(path, max_bytes)
     with path.open("rb") as f:
         while chunk := f.read(_chunk_size(max_bytes)):
             lines.feed(chunk)
@@ -119,27 +120,42 @@ def _chunk_size(max_bytes: int | None) -> int:
 
 
 class _LineLengths:
-    """Raises once a line grows longer than `max_bytes`, fed the file chunk by chunk."""
+    """Raises once a line grows longer than `max_bytes`, fed the file chunk by chunk. Lines are
+    only counted (a second pass) to name the offending one: counting every chunk costs more
+    than the whole check."""
 
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes, self.line, self.current = max_bytes, 1, 0
+    def __init__(self, path: Path, max_bytes: int) -> None:
+        self.path, self.max_bytes = path, max_bytes
+        self.consumed, self.line_start, self.current = 0, 0, 0
 
     def feed(self, chunk: bytes) -> None:
-        first = chunk.find(b"\n")
-        if first < 0:
+        last = chunk.rfind(b"\n")
+        if last < 0:
             self.current += len(chunk)
         else:
-            self.current += first
+            self.current += chunk.find(b"\n")
             if self.current <= self.max_bytes:
-                self.line += chunk.count(b"\n")
-                self.current = len(chunk) - chunk.rindex(b"\n") - 1
+                self.line_start = self.consumed + last + 1
+                self.current = len(chunk) - last - 1
+        self.consumed += len(chunk)
         if self.current > self.max_bytes:
+            line = _line_number(self.path, self.line_start)
             raise UnreadableFile(
-                f"line {self.line} is longer than {self.max_bytes} bytes (a huge field, or no "
+                f"line {line} is longer than {self.max_bytes} bytes (a huge field, or no "
                 "line breaks at all)",
                 stage=ProcessingStage.PARSE,
-                row=self.line,
+                row=line,
             )
+
+
+def _line_number(path: Path, offset: int) -> int:
+    """The 1-based number of the line starting at byte `offset`."""
+    newlines, read = 0, 0
+    with path.open("rb") as f:
+        while read < offset and (chunk := f.read(min(CHUNK_BYTES, offset - read))):
+            newlines += chunk.count(b"\n")
+            read += len(chunk)
+    return newlines + 1
 
 
 def check_content(head: bytes) -> None:
