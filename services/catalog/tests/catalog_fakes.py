@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
+from mdc_catalog.audit import AuditEntry, AuditFilter
 from mdc_catalog.models import (
     Dataset,
     DatasetColumn,
@@ -327,3 +328,47 @@ def processing_failed(source_id: uuid.UUID, at: datetime) -> DatasetProcessingFa
         reason="not a CSV file: looks like an HTML page",
         row=1,
     )
+
+
+class FakeAuditLog:
+    """Implements AuditLog in memory; entries are kept in order of recording."""
+
+    def __init__(self) -> None:
+        self.recorded: list[AuditEntry] = []
+
+    def record(
+        self,
+        *,
+        actor: str,
+        role: str | None,
+        action: str,
+        target_type: str,
+        target_id: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+    ) -> None:
+        self.recorded.append(
+            AuditEntry(
+                id=uuid.uuid4(),
+                at=datetime.now(UTC),
+                actor=actor,
+                role=role,
+                action=action,
+                target_type=target_type,
+                target_id=target_id,
+                before=before,
+                after=after,
+            )
+        )
+
+    async def entries(self, query: AuditFilter) -> tuple[list[AuditEntry], int]:
+        found = [
+            e
+            for e in reversed(self.recorded)
+            if (query.actor is None or e.actor == query.actor)
+            and (query.action is None or e.action == query.action)
+            and (query.target_type is None or e.target_type == query.target_type)
+            and (query.target_id is None or e.target_id == query.target_id)
+            and (query.since is None or e.at >= query.since)
+        ]
+        return found[query.offset : query.offset + query.limit], len(found)

@@ -11,10 +11,10 @@ import pytest
 # unique to this package) is imported from here.
 sys.path.insert(0, str(Path(__file__).parent))
 
-from catalog_fakes import PROVIDER_KEY, FakeRepository, FakeSink, FakeSpecSink
+from catalog_fakes import PROVIDER_KEY, FakeAuditLog, FakeRepository, FakeSink, FakeSpecSink
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from mdc_catalog.api.deps import get_definition_sink, get_repository
+from mdc_catalog.api.deps import get_audit_log, get_definition_sink, get_repository
 from mdc_catalog.api.routes.specs import get_spec_sink
 from mdc_catalog.app import create_app
 from mdc_catalog.config import CatalogSettings
@@ -24,6 +24,11 @@ from mdc_common.settings import DatabaseSettings
 @pytest.fixture
 def repo() -> FakeRepository:
     return FakeRepository()
+
+
+@pytest.fixture
+def audit() -> FakeAuditLog:
+    return FakeAuditLog()
 
 
 @pytest.fixture
@@ -37,7 +42,9 @@ def spec_sink() -> FakeSpecSink:
 
 
 @pytest.fixture
-def app(repo: FakeRepository, sink: FakeSink, spec_sink: FakeSpecSink) -> FastAPI:
+def app(
+    repo: FakeRepository, sink: FakeSink, spec_sink: FakeSpecSink, audit: FakeAuditLog
+) -> FastAPI:
     settings = CatalogSettings(
         provider_api_keys=[PROVIDER_KEY, "provider-key-2"],
         # Nothing listens there: a test that reached the database would fail loudly.
@@ -47,6 +54,7 @@ def app(repo: FakeRepository, sink: FakeSink, spec_sink: FakeSpecSink) -> FastAP
     app.dependency_overrides[get_repository] = lambda: repo
     app.dependency_overrides[get_definition_sink] = lambda: sink
     app.dependency_overrides[get_spec_sink] = lambda: spec_sink
+    app.dependency_overrides[get_audit_log] = lambda: audit
     return app
 
 

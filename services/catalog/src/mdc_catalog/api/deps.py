@@ -14,6 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mdc_catalog.api.auth import Provider, ProviderAuthError, ProviderKeys
+from mdc_catalog.audit import AuditLog, SqlAuditLog
 from mdc_catalog.config import CatalogSettings
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.repository import CatalogRepository, SqlCatalogRepository
@@ -39,6 +40,14 @@ def get_repository(session: SessionDep) -> CatalogRepository:
 
 
 RepositoryDep = Annotated[CatalogRepository, Depends(get_repository)]
+
+
+def get_audit_log(session: SessionDep) -> AuditLog:
+    # The same session as the repository's (FastAPI caches it per request): one transaction.
+    return SqlAuditLog(session)
+
+
+AuditDep = Annotated[AuditLog, Depends(get_audit_log)]
 
 
 def get_definition_sink(request: Request) -> DefinitionSink:
