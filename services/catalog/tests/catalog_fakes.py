@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -24,6 +25,8 @@ from mdc_catalog.schemas import (
     DatasetDetail,
     DatasetFilter,
     DatasetSummary,
+    Facet,
+    FacetCount,
     SchemaChangePublic,
     SourceFilter,
     VersionDetail,
@@ -63,6 +66,7 @@ class FakeRepository:
         self.commits = 0
         self.dataset_queries: list[DatasetFilter] = []
         self.source_queries: list[SourceFilter] = []
+        self.refreshed_facts: list[uuid.UUID] = []
 
     async def commit(self) -> None:
         self.sources.update(self._staged)
@@ -141,6 +145,30 @@ class FakeRepository:
         ]
         page = found[query.offset : query.offset + query.limit]
         return [DatasetSummary.model_validate(self._row(d)) for d in page], len(found)
+
+    async def dataset_facets(self, query: DatasetFilter) -> dict[Facet, list[FacetCount]]:
+        # Publisher, license, tags and column types of every match (SQL: tests/integration).
+        counts: dict[Facet, Counter[str]] = {facet: Counter() for facet in query.facets or []}
+        for dataset in self.datasets.values():
+            if not self._matches(dataset, query):
+                continue
+            source = self.sources.get(dataset.source_id) if dataset.source_id else None
+            columns = self.columns.get((dataset.id, dataset.latest_version), [])
+            values = {
+                Facet.PUBLISHER: [source.publisher] if source and source.publisher else [],
+                Facet.LICENSE: [source.license] if source and source.license else [],
+                Facet.TAG: list(source.tags) if source else [],
+                Facet.STAT_TYPE: sorted({c.stat_type for c in columns}),
+            }
+            for facet, counter in counts.items():
+                counter.update(values[facet])
+        return {
+            facet: [FacetCount(value=v, count=n) for v, n in sorted(c.items(), key=_by_count)]
+            for facet, c in counts.items()
+        }
+
+    async def refresh_dataset_facts(self, dataset_id: uuid.UUID) -> None:
+        self.refreshed_facts.append(dataset_id)
 
     async def get_dataset(self, dataset_id: uuid.UUID) -> DatasetDetail | None:
         dataset = self.datasets.get(dataset_id)
@@ -226,6 +254,10 @@ class FakeRepository:
             texts = [row["name"], row["title"], row["description"], *(c.name for c in columns)]
             return any(query.q.lower() in text.lower() for text in texts if text)
         return True
+
+
+def _by_count(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
 
 
 def fake_scope(repo: FakeRepository) -> RepositoryScope:

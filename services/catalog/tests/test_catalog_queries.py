@@ -23,6 +23,7 @@ def test_no_filter_pages_in_a_stable_order() -> None:
     assert "WHERE" not in sql
     assert "ORDER BY catalog.dataset.name, catalog.dataset.id" in sql
     assert "LEFT OUTER JOIN catalog.source" in sql
+    assert "LEFT OUTER JOIN catalog.dataset_facts" in sql
     assert sorted(params.values()) == [0, 50]  # limit and offset, bound
 
 
@@ -30,27 +31,28 @@ def test_filters_are_bound_parameters() -> None:
     hostile = "x'; DROP TABLE catalog.source; --"
     query = DatasetFilter(q=hostile, name=hostile, min_rows=10, max_rows=20, limit=5, offset=15)
     sql, params = _compiled(dataset_search(query))
-    assert "DROP TABLE" not in sql
+    assert "DROP" not in sql
     assert hostile in params.values()
+    # q reaches to_tsquery as words only (each a prefix), so it can never be tsquery syntax.
+    assert "x:* & drop:* & table:* & catalog:* & source:*" in params.values()
     assert {10, 20, 5, 15} <= set(params.values())
     assert "catalog.dataset.row_count >= %(row_count_1)s" in sql
     assert "catalog.dataset.row_count <= %(row_count_2)s" in sql
     assert "catalog.dataset.name = %(name_1)s" in sql
 
 
-def test_q_searches_name_title_description_and_latest_columns_case_insensitively() -> None:
-    sql, params = _compiled(dataset_search(DatasetFilter(q="Bill")))
-    assert sql.count(" ILIKE ") == 4  # name, title, description, column name
-    assert "coalesce(catalog.dataset.title, catalog.source.title)" in sql
-    assert "coalesce(catalog.dataset.description, catalog.source.description)" in sql
-    assert "EXISTS (SELECT" in sql
-    assert "catalog.dataset_column.version = catalog.dataset.latest_version" in sql
-    assert "Bill" in params.values()
+def test_q_is_a_full_text_match_on_the_indexed_document_ranked_by_default() -> None:
+    sql, params = _compiled(dataset_search(DatasetFilter(q="Bill length")))
+    assert "catalog.dataset_facts.document @@ to_tsquery('simple'::regconfig, %(" in sql
+    assert "ORDER BY ts_rank(catalog.dataset_facts.document, to_tsquery(" in sql
+    assert "DESC, catalog.dataset.name, catalog.dataset.id \n LIMIT" in sql
+    assert "bill:* & length:*" in params.values()
+    assert " ILIKE " not in sql
 
 
-def test_like_wildcards_in_q_are_escaped() -> None:
+def test_punctuation_in_q_only_separates_words() -> None:
     _, params = _compiled(dataset_search(DatasetFilter(q="100%_sure")))
-    assert "100/%/_sure" in params.values()
+    assert "100:* & sure:*" in params.values()
 
 
 def test_count_uses_the_same_conditions_without_paging() -> None:

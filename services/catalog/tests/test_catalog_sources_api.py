@@ -58,7 +58,7 @@ def test_wrong_key_is_403_with_reason(client: TestClient, repo: FakeRepository) 
     assert response.status_code == 403
     assert response.json()["error"] == {
         "code": "Forbidden",
-        "message": "the provider API key is not valid",
+        "message": "the API key is not valid",
     }
     assert repo.sources == {}
 

@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from mdc_common.broker import EventPublisher, create_broker, ensure_topics
 from mdc_common.db import create_engine, create_schema, session_factory
 from mdc_common.health import db_check, kafka_check
@@ -16,9 +16,16 @@ from mdc_common.http import create_service_app
 from mdc_common.logging import configure_logging
 from mdc_common.metrics import ServiceMetrics
 
-from mdc_catalog.api.auth import ProviderKeys, install_auth_errors
-from mdc_catalog.api.routes import datasets, sources, specs
+from mdc_catalog.api.auth import Role, SettingsKeys, install_auth_errors
+from mdc_catalog.api.deps import consumer_access
+from mdc_catalog.api.routes import audit as audit_routes
+from mdc_catalog.api.routes import datasets, sources, specs, yaml_io
+from mdc_catalog.api.routes import exports as export_routes
+from mdc_catalog.api.routes import health as health_routes
+from mdc_catalog.api.routes import keys as key_routes
+from mdc_catalog.api.routes import steps as step_routes
 from mdc_catalog.config import SCHEMA, SERVICE, CatalogSettings
+from mdc_catalog.facts import backfill_dataset_facts
 from mdc_catalog.handlers import register_handlers
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.models import catalog_registry
@@ -46,7 +53,9 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     sessions = session_factory(engine)
     scope = sql_repository_scope(sessions)
     sink = KafkaDefinitionSink(publisher)
-    provider_keys = ProviderKeys(settings.provider_api_keys)
+    provider_keys = SettingsKeys(
+        {Role.ADMIN: settings.admin_api_keys, Role.PROVIDER: settings.provider_api_keys}
+    )
     register_handlers(broker, publisher, scope, catalog_metrics)
 
     @asynccontextmanager
@@ -59,6 +68,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         republisher: asyncio.Task[None] | None = None
         try:
             await create_schema(engine, SCHEMA, catalog_registry.metadata)
+            await backfill_dataset_facts(sessions)  # datasets recorded before dataset_facts
             await ensure_topics(settings.kafka)
             await broker.connect()
             # Reconcile: a definition committed but not published (crash, Kafka down) reaches
@@ -97,7 +107,13 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     app.state.catalog_metrics = catalog_metrics
     app.include_router(sources.router)
     app.include_router(datasets.router)
+    app.include_router(export_routes.router, dependencies=[Depends(consumer_access)])
     app.include_router(specs.router)
+    app.include_router(step_routes.router)
+    app.include_router(yaml_io.router)
+    app.include_router(health_routes.router)
+    app.include_router(key_routes.router)
+    app.include_router(audit_routes.router)
     return app
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from mdc_common.metrics import ServiceMetrics
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 
 class CatalogMetrics:
@@ -24,5 +24,16 @@ class CatalogMetrics:
         self.definition_publish_failures = Counter(
             "mdc_catalog_definition_publish_failures_total",
             "SourceDefined publishes that failed after the commit (published again later).",
+            registry=base.registry,
+        )
+        # Totals only (no per-source label): set whenever /admin/health/summary is computed.
+        self.stale_sources = Gauge(
+            "mdc_catalog_stale_sources",
+            "Active sources not changed within their cadence times the grace factor.",
+            registry=base.registry,
+        )
+        self.failing_sources = Gauge(
+            "mdc_catalog_failing_sources",
+            "Sources with an open check or processing error.",
             registry=base.registry,
         )

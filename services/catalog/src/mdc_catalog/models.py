@@ -20,12 +20,14 @@ from sqlalchemy import (
     Index,
     MetaData,
     PrimaryKeyConstraint,
+    String,
     UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import registry
 from sqlmodel import Field, SQLModel
 
+from mdc_catalog.cadence import Cadence
 from mdc_catalog.config import SCHEMA
 
 SOURCE_NAME_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,127}$"
@@ -77,6 +79,12 @@ class SourceMetadata(SQLModel):
     publisher: ShortText | None = None
     license: ShortText | None = None
     tags: list[Tag] = Field(default_factory=list, max_length=50)
+    # Plain text in the table (not a database enum), so a new cadence needs no ALTER TYPE.
+    cadence: Cadence = Field(
+        default=Cadence.UNKNOWN,
+        sa_type=String(16),
+        description="How often the publisher updates the source; `unknown` is never stale.",
+    )
 
 
 class SourceBase(SourceMetadata):

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, func, or_
+from sqlalchemy import ColumnElement, func
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
@@ -31,6 +31,7 @@ from mdc_catalog.schemas import (
     VersionDetail,
     VersionSummary,
 )
+from mdc_catalog.search import search_conditions, search_joins, search_order
 
 # A source dataset shows its source's title and description unless it has its own.
 _title = func.coalesce(col(Dataset.title), col(Source.title)).label("title")
@@ -38,6 +39,10 @@ _description = func.coalesce(col(Dataset.description), col(Source.description)).
 
 
 def _dataset_rows() -> Select[Any]:
+    return _dataset_columns().outerjoin(Source, col(Source.id) == col(Dataset.source_id))
+
+
+def _dataset_columns() -> Select[Any]:
     return select(  # type: ignore[call-overload, no-any-return]  # typed up to 4 columns
         col(Dataset.id),
         col(Dataset.name),
@@ -53,58 +58,28 @@ def _dataset_rows() -> Select[Any]:
         col(Dataset.encoding),
         col(Dataset.delimiter),
         col(Dataset.created_at),
-    ).outerjoin(Source, col(Source.id) == col(Dataset.source_id))
+    ).select_from(Dataset)
 
 
 def dataset_conditions(query: DatasetFilter) -> list[ColumnElement[bool]]:
-    """WHERE clauses for a dataset filter; values stay bound parameters (autoescape for LIKE)."""
-    conditions: list[ColumnElement[bool]] = []
-    if query.name is not None:
-        conditions.append(col(Dataset.name) == query.name)
-    if query.min_rows is not None:
-        conditions.append(col(Dataset.row_count) >= query.min_rows)
-    if query.max_rows is not None:
-        conditions.append(col(Dataset.row_count) <= query.max_rows)
-    if query.q is not None:
-        # Columns of the latest version only: a column dropped long ago should not match.
-        column_matches = exists().where(
-            col(DatasetColumn.dataset_id) == col(Dataset.id),
-            col(DatasetColumn.version) == col(Dataset.latest_version),
-            col(DatasetColumn.name).icontains(query.q, autoescape=True),
-        )
-        conditions.append(
-            or_(
-                col(Dataset.name).icontains(query.q, autoescape=True),
-                func.coalesce(col(Dataset.title), col(Source.title)).icontains(
-                    query.q, autoescape=True
-                ),
-                func.coalesce(col(Dataset.description), col(Source.description)).icontains(
-                    query.q, autoescape=True
-                ),
-                column_matches,
-            )
-        )
-    return conditions
+    """WHERE clauses for a dataset filter (over dataset, source and dataset_facts, joined)."""
+    return search_conditions(query)
 
 
 def dataset_search(query: DatasetFilter) -> Select[Any]:
-    """One page of datasets, in a stable order (name, id)."""
+    """One page of datasets, in the requested order with ties broken by id (stable pages)."""
     return (
-        _dataset_rows()
+        search_joins(_dataset_columns())
         .where(*dataset_conditions(query))
-        .order_by(col(Dataset.name), col(Dataset.id))
+        .order_by(*search_order(query))
         .limit(query.limit)
         .offset(query.offset)
     )
 
 
 def dataset_count(query: DatasetFilter) -> SelectOfScalar[int]:
-    return (
-        select(func.count())
-        .select_from(Dataset)
-        .outerjoin(Source, col(Source.id) == col(Dataset.source_id))
-        .where(*dataset_conditions(query))
-    )
+    statement = search_joins(select(func.count()).select_from(Dataset))
+    return statement.where(*dataset_conditions(query))  # type: ignore[no-any-return]
 
 
 def dataset_by_id(dataset_id: uuid.UUID) -> Select[Any]:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from mdc_catalog.facts import refresh_dataset_facts
 from mdc_catalog.models import (
     Dataset,
     DatasetColumn,
@@ -49,11 +50,14 @@ from mdc_catalog.schemas import (
     DatasetDetail,
     DatasetFilter,
     DatasetSummary,
+    Facet,
+    FacetCount,
     SchemaChangePublic,
     SourceFilter,
     VersionDetail,
     VersionSummary,
 )
+from mdc_catalog.search import facet_statement, facets_from_rows
 
 
 class CatalogRepository(Protocol):
@@ -89,6 +93,13 @@ class CatalogRepository(Protocol):
         """Insert a version and its columns; False (and no change) when it already exists."""
 
     async def search_datasets(self, query: DatasetFilter) -> tuple[list[DatasetSummary], int]: ...
+
+    async def dataset_facets(self, query: DatasetFilter) -> dict[Facet, list[FacetCount]]:
+        """Counts per value of the requested facets over the whole result of `query`."""
+        ...
+
+    async def refresh_dataset_facts(self, dataset_id: uuid.UUID) -> None:
+        """Recompute the search facts of the dataset's latest version (same transaction)."""
 
     async def get_dataset(self, dataset_id: uuid.UUID) -> DatasetDetail | None: ...
 
@@ -229,6 +240,15 @@ class SqlCatalogRepository:
         total = (await self.session.exec(dataset_count(query))).one()
         rows = (await self.session.exec(dataset_search(query))).all()
         return [summary_from_row(row) for row in rows], total
+
+    async def dataset_facets(self, query: DatasetFilter) -> dict[Facet, list[FacetCount]]:
+        if not query.facets:
+            return {}
+        rows = (await self.session.execute(facet_statement(query))).all()
+        return facets_from_rows(query, rows)
+
+    async def refresh_dataset_facts(self, dataset_id: uuid.UUID) -> None:
+        await refresh_dataset_facts(self.session, dataset_id)
 
     async def get_dataset(self, dataset_id: uuid.UUID) -> DatasetDetail | None:
         row: Any = (await self.session.exec(dataset_by_id(dataset_id))).first()  # a labelled Row

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
-from typing import Any, Self
+from enum import StrEnum
+from typing import Annotated, Any
 
 from mdc_contracts import (
     DatasetProfile,
@@ -17,7 +19,15 @@ from mdc_contracts import (
     TemporalProfile,
     ValueCount,
 )
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+)
 
 from mdc_catalog.models import (
     CheckInterval,
@@ -114,8 +124,51 @@ class SourceFilter(BaseModel):
 # --- datasets ------------------------------------------------------------------------------
 
 
+class DatasetSort(StrEnum):
+    NAME = "name"
+    NAME_DESC = "-name"
+    ROWS = "rows"
+    ROWS_DESC = "-rows"
+    COLUMNS = "columns"
+    COLUMNS_DESC = "-columns"
+    UPDATED = "updated"
+    UPDATED_DESC = "-updated"
+    RELEVANCE = "relevance"
+
+
+class Facet(StrEnum):
+    PUBLISHER = "publisher"
+    LICENSE = "license"
+    TAG = "tag"
+    STAT_TYPE = "stat_type"
+
+
+DEFAULT_LOW_CARDINALITY_MAX = 20
+MAX_QUERY_WORDS = 16
+# Words of a text query: letters and digits (the tokens of PostgreSQL's text search parser).
+QUERY_WORD = re.compile(r"[^\W_]+")
+
+
+def _unused(value: Any) -> bool:
+    return value is None or value == []
+
+
+def _refinement(description: str, **kwargs: Any) -> Any:
+    """A search refinement: omitted from the filter's dump when unused, so logs stay short."""
+    return Field(default=None, exclude_if=_unused, description=description, **kwargs)
+
+
+def _split_commas(value: Any) -> Any:
+    # `facets=publisher,tag` and `facets=publisher&facets=tag` mean the same.
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, list):
+        return [part.strip() for item in value for part in str(item).split(",") if part.strip()]
+    return value
+
+
 class DatasetFilter(BaseModel):
-    """Query parameters of GET /datasets; every one narrows the result."""
+    """Query parameters of GET /datasets; every one narrows the result (repeated ones: all)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -123,23 +176,114 @@ class DatasetFilter(BaseModel):
         default=None,
         min_length=1,
         max_length=200,
-        description="Case-insensitive substring of name, title, description or a column name.",
+        description="Words (prefixes) of the name, title, description, tags or column names; "
+        "all must occur.",
     )
     name: str | None = Field(default=None, max_length=128, description="Exact name.")
     min_rows: int | None = Field(default=None, ge=0)
     max_rows: int | None = Field(default=None, ge=0)
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
     offset: int = Field(default=0, ge=0)
+    min_columns: int | None = _refinement("At least this many columns.", ge=0)
+    max_columns: int | None = _refinement("At most this many columns.", ge=0)
+    min_binary: int | None = _refinement("At least this many binary columns.", ge=0)
+    min_nominal: int | None = _refinement("At least this many nominal columns.", ge=0)
+    min_ordinal: int | None = _refinement("At least this many ordinal columns.", ge=0)
+    min_low_cardinality: int | None = _refinement(
+        "At least this many binary, nominal or ordinal columns with 2 to "
+        "`low_cardinality_max` distinct values.",
+        ge=0,
+    )
+    low_cardinality_max: int | None = _refinement(
+        f"Most distinct values of a low-cardinality column (default "
+        f"{DEFAULT_LOW_CARDINALITY_MAX}).",
+        ge=2,
+        le=10_000,
+    )
+    min_datetime: int | None = _refinement("At least this many datetime/date/time columns.", ge=0)
+    min_measurement: int | None = _refinement(
+        "At least this many measurement (continuous or count) columns.", ge=0
+    )
+    min_identifier: int | None = _refinement("At least this many identifier columns.", ge=0)
+    min_geo: int | None = _refinement("At least this many latitude/longitude columns.", ge=0)
+    has_type: list[StatType] | None = _refinement(
+        "Has a column of each of these statistical types.", max_length=len(StatType)
+    )
+    lacks_type: list[StatType] | None = _refinement(
+        "Has no column of any of these statistical types.", max_length=len(StatType)
+    )
+    column: str | None = _refinement(
+        "Has a column of this name (case-insensitive).", min_length=1, max_length=256
+    )
+    column_type: StatType | None = _refinement(
+        "Has a column of this statistical type (with `column`: that column has it)."
+    )
+    publisher: str | None = _refinement("Exact publisher.", min_length=1, max_length=300)
+    license: str | None = _refinement("Exact license.", min_length=1, max_length=300)
+    tag: list[Tag] | None = _refinement("Has every one of these tags.", max_length=20)
+    updated_since: AwareDatetime | None = _refinement(
+        "Latest version created at or after this time (with a time zone)."
+    )
+    sort: DatasetSort | None = _refinement(
+        "Order of the results (`-` for descending); ties by id. Default: relevance with `q`, "
+        "else name."
+    )
+    facets: Annotated[list[Facet] | None, BeforeValidator(_split_commas)] = _refinement(
+        "Counts per value over the whole result, e.g. `publisher,license,tag,stat_type`.",
+        max_length=len(Facet),
+    )
 
-    @model_validator(mode="after")
-    def _rows_range(self) -> Self:
-        if (
-            self.min_rows is not None
-            and self.max_rows is not None
-            and self.min_rows > self.max_rows
-        ):
-            raise ValueError("min_rows must not be greater than max_rows")
-        return self
+    @field_validator("q")
+    @classmethod
+    def _has_words(cls, value: str | None) -> str | None:
+        if value is not None:
+            words = QUERY_WORD.findall(value)
+            if not words:
+                raise ValueError("q needs at least one letter or digit")
+            if len(words) > MAX_QUERY_WORDS:
+                raise ValueError(f"q has more than {MAX_QUERY_WORDS} words")
+        return value
+
+    # Cross-field checks as field validators of the later field, so a 422 names that field.
+    @field_validator("max_rows", "max_columns")
+    @classmethod
+    def _range(cls, value: int | None, info: ValidationInfo) -> int | None:
+        low = f"min_{info.field_name.removeprefix('max_')}"
+        bottom = info.data.get(low)
+        if value is not None and bottom is not None and bottom > value:
+            raise ValueError(f"{info.field_name} must not be less than {low}")
+        return value
+
+    @field_validator("lacks_type")
+    @classmethod
+    def _not_both(cls, value: list[StatType] | None, info: ValidationInfo) -> Any:
+        both = set(value or []) & set(info.data.get("has_type") or [])
+        if both:
+            raise ValueError(f"has_type also names {sorted(t.value for t in both)}")
+        return value
+
+    @field_validator("sort")
+    @classmethod
+    def _relevance_needs_q(cls, value: DatasetSort | None, info: ValidationInfo) -> Any:
+        if value is DatasetSort.RELEVANCE and info.data.get("q") is None:
+            raise ValueError("sort=relevance needs q")
+        return value
+
+    def query_words(self) -> list[str]:
+        return [word.lower() for word in QUERY_WORD.findall(self.q or "")]
+
+    def effective_sort(self) -> DatasetSort:
+        if self.sort is not None:
+            return self.sort
+        return DatasetSort.RELEVANCE if self.q is not None else DatasetSort.NAME
+
+    def effective_low_cardinality_max(self) -> int:
+        return self.low_cardinality_max or DEFAULT_LOW_CARDINALITY_MAX
+
+
+class FacetCount(BaseModel):
+    value: str
+    count: int = Field(description="Datasets of the whole result with this value.")
 
 
 class DatasetSummary(BaseModel):
@@ -157,6 +301,11 @@ class DatasetSummary(BaseModel):
 class DatasetPage(BaseModel):
     items: list[DatasetSummary]
     total: int
+    facets: dict[Facet, list[FacetCount]] | None = Field(
+        default=None,
+        exclude_if=_unused,
+        description="Only when asked for (`facets=`): most frequent first, then by value.",
+    )
 
 
 class ColumnPublic(ColumnBase):

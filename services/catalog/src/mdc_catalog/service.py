@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from mdc_common.broker import EventPublisher
 from mdc_common.errors import Conflict, NotFound
 from mdc_contracts import SourceDefined, Topic, deterministic_id, utc_now
 
+from mdc_catalog.audit import AuditLog
 from mdc_catalog.config import SERVICE
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.models import Source
@@ -87,15 +89,42 @@ def source_public(source: Source) -> SourcePublic:
     )
 
 
+@dataclass(frozen=True)
+class AuditTrail:
+    """Where a source change is recorded, and by whom (the API key's name and role)."""
+
+    log: AuditLog
+    actor: str
+    role: str | None
+
+
+def source_snapshot(source: Source) -> dict[str, Any]:
+    """A source as the audit log keeps it (the API's view, JSON-ready)."""
+    return source_public(source).model_dump(mode="json")
+
+
 class SourceAdmin:
-    """Provider operations on sources, over one repository (one request)."""
+    """Provider operations on sources, over one repository (one request).
+
+    With an `AuditTrail`, every change stages its entry before the commit that carries the
+    change; without one (the YAML import, which records its own entries) nothing is recorded.
+    """
 
     def __init__(
-        self, repo: CatalogRepository, sink: DefinitionSink, metrics: CatalogMetrics | None = None
+        self,
+        repo: CatalogRepository,
+        sink: DefinitionSink,
+        metrics: CatalogMetrics | None = None,
+        trail: AuditTrail | None = None,
     ) -> None:
         self.repo = repo
         self.sink = sink
         self.metrics = metrics
+        self.trail = trail
+
+    def audited(self, trail: AuditTrail) -> SourceAdmin:
+        """The same operations, each change recorded in `trail`."""
+        return SourceAdmin(self.repo, self.sink, self.metrics, trail)
 
     async def create(self, data: SourceCreate) -> Source:
         existing = await self.repo.get_source_by_name(data.name)
@@ -104,6 +133,7 @@ class SourceAdmin:
             raise Conflict(f"a source named {data.name!r} already exists{hint}: {existing.id}")
         source = Source.model_validate(data.model_dump())
         await self.repo.add_source(source)  # Conflict if created concurrently
+        self._record("source.create", source, before=None)
         await self.repo.commit()
         log.info("source created", extra={"source_id": str(source.id), "source": source.name})
         await self.announce(source)
@@ -119,7 +149,10 @@ class SourceAdmin:
         sources, total = await self.repo.list_sources(query)
         return SourcePage(items=[source_public(s) for s in sources], total=total)
 
-    async def update(self, source_id: uuid.UUID, data: SourceUpdate) -> Source:
+    async def update(
+        self, source_id: uuid.UUID, data: SourceUpdate, *, action: str = "source.update"
+    ) -> Source:
+        """Change the fields sent; `action` names the change in the audit log (pause...)."""
         source = await self._locked(source_id)
         if source.deleted_at is not None:
             await self.repo.rollback()
@@ -130,9 +163,10 @@ class SourceAdmin:
             # row lock without expiring the loaded source.
             await self.repo.commit()
             return source
+        before = source_snapshot(source)
         for field, value in changes.items():
             setattr(source, field, value)
-        await self._next_revision(source)
+        await self._next_revision(source, action, before)
         log.info("source updated", extra={"source_id": str(source_id), "fields": sorted(changes)})
         await self.announce(source)
         return source
@@ -143,9 +177,10 @@ class SourceAdmin:
         if source.deleted_at is not None:
             await self.repo.rollback()  # deleting twice is not an error
             return
+        before = source_snapshot(source)
         source.active = False
         source.deleted_at = utc_now()
-        await self._next_revision(source)
+        await self._next_revision(source, "source.delete", before)
         log.info("source deleted", extra={"source_id": str(source_id)})
         await self.announce(source)
 
@@ -174,10 +209,26 @@ class SourceAdmin:
             raise NotFound(f"no source with id {source_id}")
         return source
 
-    async def _next_revision(self, source: Source) -> None:
+    async def _next_revision(
+        self, source: Source, action: str, before: dict[str, Any] | None
+    ) -> None:
         source.revision += 1
         source.updated_at = utc_now()
+        self._record(action, source, before=before)  # commits with the change
         await self.repo.commit()
+
+    def _record(self, action: str, source: Source, *, before: dict[str, Any] | None) -> None:
+        if self.trail is None:
+            return
+        self.trail.log.record(
+            actor=self.trail.actor,
+            role=self.trail.role,
+            action=action,
+            target_type="source",
+            target_id=str(source.id),
+            before=before,
+            after=source_snapshot(source),
+        )
 
 
 async def republish_definitions(

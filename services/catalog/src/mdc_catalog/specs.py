@@ -55,13 +55,10 @@ def spec_event(record: DatasetSpecRecord, dataset_name: str) -> DatasetSpecPubli
     )
 
 
-async def publish_spec(
-    repo: CatalogRepository,
-    sink: SpecSink,
-    dataset_id: uuid.UUID,
-    spec: DatasetSpec,
-    created_by: str | None,
-) -> SpecVersion:
+async def stage_spec(
+    repo: CatalogRepository, dataset_id: uuid.UUID, spec: DatasetSpec, created_by: str | None
+) -> tuple[DatasetSpecRecord, str]:
+    """Stage the next spec version (not committed) and return it with the dataset's name."""
     name = await repo.dataset_name(dataset_id)
     if name is None:
         raise NotFound(f"no dataset or source with id {dataset_id}")
@@ -73,14 +70,35 @@ async def publish_spec(
             created_by=created_by,
         )
     )
+    return record, name
+
+
+async def commit_and_announce(
+    repo: CatalogRepository, sink: SpecSink, record: DatasetSpecRecord, name: str
+) -> SpecVersion:
     await repo.commit()
     # After the commit: the profiler must never apply a spec version the catalog lacks.
     await sink.publish(spec_event(record, name))
     log.info(
         "dataset spec published",
-        extra={"dataset_id": str(dataset_id), "spec_version": record.version, "by": created_by},
+        extra={
+            "dataset_id": str(record.dataset_id),
+            "spec_version": record.version,
+            "by": record.created_by,
+        },
     )
     return spec_version(record)
+
+
+async def publish_spec(
+    repo: CatalogRepository,
+    sink: SpecSink,
+    dataset_id: uuid.UUID,
+    spec: DatasetSpec,
+    created_by: str | None,
+) -> SpecVersion:
+    record, name = await stage_spec(repo, dataset_id, spec, created_by)
+    return await commit_and_announce(repo, sink, record, name)
 
 
 async def list_spec_versions(repo: CatalogRepository, dataset_id: uuid.UUID) -> list[SpecVersion]:

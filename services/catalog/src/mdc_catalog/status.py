@@ -190,6 +190,7 @@ async def record_dataset_version(
     await repo.upsert_dataset(dataset)  # first: the version references the dataset
     is_new = await repo.add_version(version, columns)
     await repo.add_version_profile(profile_row(event))
+    await repo.refresh_dataset_facts(event.dataset_id)  # search facts of the latest version
     source = await repo.get_source(event.source_id, for_update=True)
     if source is None:
         log.info(

@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the session, the repository, the source admin and the provider check.
+"""FastAPI dependencies: the session, the repository, the source admin and the role checks.
 
 Everything comes from `app.state` (set by `create_app`), so tests override `get_repository`
 and `get_definition_sink` with fakes and never touch a database or Kafka.
@@ -6,14 +6,15 @@ and `get_definition_sink` with fakes and never touch a database or Kafka.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from mdc_catalog.api.auth import Provider, ProviderAuthError, ProviderKeys
+from mdc_catalog.access import KeyStore, RevokedKey, SqlKeyStore, verify_issued_key
+from mdc_catalog.api.auth import Caller, Provider, ProviderAuthError, Role, SettingsKeys
 from mdc_catalog.audit import AuditLog, SqlAuditLog
 from mdc_catalog.config import CatalogSettings
 from mdc_catalog.metrics import CatalogMetrics
@@ -22,8 +23,9 @@ from mdc_catalog.service import DefinitionSink, SourceAdmin
 
 _bearer = HTTPBearer(
     auto_error=False,
-    scheme_name="ProviderApiKey",
-    description="A provider API key (MDC_CATALOG_PROVIDER_API_KEYS).",
+    scheme_name="ApiKey",
+    description="An API key: issued by an admin (POST /admin/keys) or configured "
+    "(MDC_CATALOG_PROVIDER_API_KEYS, MDC_CATALOG_ADMIN_API_KEYS).",
 )
 
 
@@ -75,19 +77,79 @@ def get_min_check_interval(request: Request) -> int:
 MinCheckIntervalDep = Annotated[int, Depends(get_min_check_interval)]
 
 
-def require_provider(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Provider:
+def get_key_store(session: SessionDep) -> KeyStore:
+    return SqlKeyStore(session)
+
+
+KeyStoreDep = Annotated[KeyStore, Depends(get_key_store)]
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+async def get_caller(request: Request, credentials: BearerDep, store: KeyStoreDep) -> Caller | None:
+    """The caller of a valid key; None without a key; 403 for a key that is not valid."""
     if credentials is None or not credentials.credentials:
-        raise ProviderAuthError(
-            401, "a provider API key is required: send 'Authorization: Bearer <key>'"
-        )
-    keys: ProviderKeys = request.app.state.provider_keys
-    provider = keys.verify(credentials.credentials)
-    if provider is None:
-        raise ProviderAuthError(403, "the provider API key is not valid")
-    return provider
+        return None
+    key = credentials.credentials
+    configured: SettingsKeys = request.app.state.provider_keys
+    caller = configured.verify(key)
+    if caller is not None:
+        return caller
+    try:
+        caller = await verify_issued_key(store, key)
+    except RevokedKey as revoked:
+        raise ProviderAuthError(403, f"the API key {revoked} was revoked") from None
+    if caller is None:
+        raise ProviderAuthError(403, "the API key is not valid")
+    return caller
 
 
+CallerDep = Annotated[Caller | None, Depends(get_caller)]
+
+
+def require_role(*roles: Role) -> Callable[[Caller | None], Caller]:
+    """A dependency admitting callers with one of `roles`; admins are always admitted."""
+    allowed = frozenset(roles) | {Role.ADMIN}
+    needed = " or ".join(sorted(role.value for role in allowed))
+
+    def check(caller: CallerDep) -> Caller:
+        if caller is None:
+            raise ProviderAuthError(
+                401, f"an API key ({needed}) is required: send 'Authorization: Bearer <key>'"
+            )
+        if caller.role not in allowed:
+            raise ProviderAuthError(
+                403, f"this endpoint needs the role {needed}; the key has the role {caller.role}"
+            )
+        return caller
+
+    return check
+
+
+require_admin = require_role(Role.ADMIN)
+# Sources, specs, steps and YAML import/export; the name predates roles.
+require_provider = require_role(Role.PROVIDER)
+# Read-only status and audit views.
+require_technician = require_role(Role.TECHNICIAN)
+require_status_reader = require_role(Role.TECHNICIAN, Role.PROVIDER)
+
+AdminDep = Annotated[Caller, Depends(require_admin)]
 ProviderDep = Annotated[Provider, Depends(require_provider)]
+TechnicianDep = Annotated[Caller, Depends(require_technician)]
+
+
+async def consumer_access(
+    request: Request, credentials: BearerDep, store: KeyStoreDep
+) -> Caller | None:
+    """Consumer reads: public, or any valid key (MDC_CATALOG_CONSUMER_ACCESS=key).
+
+    When public, a key sent along is not even checked: a stale key must not break reading.
+    """
+    settings: CatalogSettings = request.app.state.settings
+    if settings.consumer_access == "public":
+        return None
+    caller = await get_caller(request, credentials, store)
+    if caller is None:
+        raise ProviderAuthError(
+            401, "an API key (any role) is required: send 'Authorization: Bearer <key>'"
+        )
+    return caller

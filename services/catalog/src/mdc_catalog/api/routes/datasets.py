@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from mdc_common.errors import NotFound
 
-from mdc_catalog.api.deps import RepositoryDep
+from mdc_catalog.api.deps import RepositoryDep, consumer_access
 from mdc_catalog.schemas import (
     DatasetDetail,
     DatasetFilter,
@@ -19,16 +19,25 @@ from mdc_catalog.schemas import (
 )
 from mdc_catalog.tableschema import table_schema
 
-router = APIRouter(prefix="/datasets", tags=["datasets (consumers)"])
+router = APIRouter(
+    prefix="/datasets",
+    tags=["datasets (consumers)"],
+    # Public, or any valid API key with MDC_CATALOG_CONSUMER_ACCESS=key.
+    dependencies=[Depends(consumer_access)],
+)
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such dataset or version."}}
 
 
-@router.get("", summary="Search datasets")
+@router.get(
+    "",
+    summary="Search datasets: text, size, profile facts, source fields; facets and sorting",
+)
 async def list_datasets(
     query: Annotated[DatasetFilter, Query()], repo: RepositoryDep
 ) -> DatasetPage:
     items, total = await repo.search_datasets(query)
-    return DatasetPage(items=items, total=total)
+    facets = await repo.dataset_facets(query) if query.facets else None
+    return DatasetPage(items=items, total=total, facets=facets)
 
 
 @router.get(

@@ -1,4 +1,7 @@
-"""Provider endpoints: define, inspect, change, pause and delete sources."""
+"""Provider endpoints: define, inspect, change, pause and delete sources (each change audited).
+
+Technicians may read sources and their status; changes need a provider or admin key.
+"""
 
 from __future__ import annotations
 
@@ -10,28 +13,43 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from mdc_catalog.api.deps import (
+    AuditDep,
     MinCheckIntervalDep,
     ProviderDep,
     SourceAdminDep,
-    require_provider,
+    require_status_reader,
 )
 from mdc_catalog.schemas import SourceCreate, SourceFilter, SourcePage, SourcePublic, SourceUpdate
-from mdc_catalog.service import source_public
+from mdc_catalog.service import AuditTrail, SourceAdmin, source_public
 
 log = logging.getLogger(__name__)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No provider API key."},
-    403: {"description": "The provider API key is not valid."},
+    401: {"description": "No API key."},
+    403: {
+        "description": "The key is not valid or revoked, or its role may not do this "
+        "(reads: provider, technician, admin; changes: provider, admin)."
+    },
 }
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such source."}}
 
 router = APIRouter(
     prefix="/admin/sources",
     tags=["sources (providers)"],
-    dependencies=[Depends(require_provider)],  # every admin endpoint needs a provider key
+    # Reads for technicians too; every change also asks for ProviderDep (provider or admin).
+    dependencies=[Depends(require_status_reader)],
     responses=_ERRORS,
 )
+
+
+def get_audited_source_admin(
+    admin: SourceAdminDep, audit: AuditDep, caller: ProviderDep
+) -> SourceAdmin:
+    return admin.audited(AuditTrail(log=audit, actor=caller.name, role=caller.role.value))
+
+
+# Changes: the caller must be a provider or admin, and each change is recorded in its name.
+AuditedAdminDep = Annotated[SourceAdmin, Depends(get_audited_source_admin)]
 
 
 @router.post(
@@ -41,14 +59,11 @@ router = APIRouter(
     responses={409: {"description": "A source with this name exists."}},
 )
 async def create_source(
-    body: SourceCreate, admin: SourceAdminDep, provider: ProviderDep, floor: MinCheckIntervalDep
+    body: SourceCreate, admin: AuditedAdminDep, floor: MinCheckIntervalDep
 ) -> SourcePublic:
     _require_interval(body.check_interval_seconds, floor)
     source = await admin.create(body)
-    log.info(
-        "source defined by provider",
-        extra={"source_id": str(source.id), "provider": provider.key_fingerprint},
-    )
+    _log_change("source defined", source.id, admin)
     return source_public(source)
 
 
@@ -72,16 +87,34 @@ async def get_source(source_id: uuid.UUID, admin: SourceAdminDep) -> SourcePubli
 async def update_source(
     source_id: uuid.UUID,
     body: SourceUpdate,
-    admin: SourceAdminDep,
-    provider: ProviderDep,
+    admin: AuditedAdminDep,
     floor: MinCheckIntervalDep,
 ) -> SourcePublic:
     _require_interval(body.check_interval_seconds, floor)
     source = await admin.update(source_id, body)
-    log.info(
-        "source changed by provider",
-        extra={"source_id": str(source_id), "provider": provider.key_fingerprint},
-    )
+    _log_change("source changed", source_id, admin)
+    return source_public(source)
+
+
+@router.post(
+    "/{source_id}/pause",
+    summary="Pause a source: its checks stop until it is resumed (as PATCH active: false)",
+    responses={**_NOT_FOUND, 409: {"description": "The source was deleted."}},
+)
+async def pause_source(source_id: uuid.UUID, admin: AuditedAdminDep) -> SourcePublic:
+    source = await admin.update(source_id, SourceUpdate(active=False), action="source.pause")
+    _log_change("source paused", source_id, admin)
+    return source_public(source)
+
+
+@router.post(
+    "/{source_id}/resume",
+    summary="Resume a paused source (as PATCH active: true)",
+    responses={**_NOT_FOUND, 409: {"description": "The source was deleted."}},
+)
+async def resume_source(source_id: uuid.UUID, admin: AuditedAdminDep) -> SourcePublic:
+    source = await admin.update(source_id, SourceUpdate(active=True), action="source.resume")
+    _log_change("source resumed", source_id, admin)
     return source_public(source)
 
 
@@ -91,15 +124,15 @@ async def update_source(
     summary="Delete a source (soft: checks stop, datasets and history stay)",
     responses=_NOT_FOUND,
 )
-async def delete_source(
-    source_id: uuid.UUID, admin: SourceAdminDep, provider: ProviderDep
-) -> Response:
+async def delete_source(source_id: uuid.UUID, admin: AuditedAdminDep) -> Response:
     await admin.delete(source_id)
-    log.info(
-        "source deleted by provider",
-        extra={"source_id": str(source_id), "provider": provider.key_fingerprint},
-    )
+    _log_change("source deleted", source_id, admin)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _log_change(message: str, source_id: uuid.UUID, admin: SourceAdmin) -> None:
+    actor = admin.trail.actor if admin.trail is not None else None
+    log.info(message, extra={"source_id": str(source_id), "actor": actor})
 
 
 def _require_interval(seconds: int | None, floor: int) -> None:

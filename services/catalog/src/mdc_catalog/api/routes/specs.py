@@ -1,4 +1,11 @@
-"""Provider endpoints: the versioned spec of a dataset (renames, types, categories, units...)."""
+"""Provider endpoints: the versioned spec of a dataset (renames, types, categories, units...),
+its drafts, their review, a preview of the schema a spec would give, history, diff and revert.
+
+Workflow: POST .../spec/drafts (starts from the spec in force when no spec is sent), PUT it as
+often as needed, POST .../spec/preview to see the resulting schema, POST .../submit. With
+MDC_CATALOG_SPEC_REVIEW=none that publishes; with `required` another provider approves (which
+publishes) or rejects (with a comment; the author edits and submits again).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +13,46 @@ import logging
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, status
-from mdc_common.errors import NotFound
+from fastapi import APIRouter, Depends, Query, Request, Response, status
+from mdc_common.errors import Conflict, NotFound
 from mdc_contracts import DatasetSpec
+from pydantic import BaseModel, ConfigDict, model_validator
 
-from mdc_catalog.api.deps import ProviderDep, RepositoryDep, require_provider
-from mdc_catalog.schemas import SpecVersion, SpecVersionPage
-from mdc_catalog.specs import SpecSink, list_spec_versions, publish_spec
+from mdc_catalog.api.auth import ProviderAuthError
+from mdc_catalog.api.deps import AuditDep, ProviderDep, RepositoryDep, SessionDep, require_provider
+from mdc_catalog.spec_diff import SpecDiff
+from mdc_catalog.spec_drafts import (
+    DraftCreate,
+    DraftPage,
+    DraftPublic,
+    DraftStatus,
+    DraftUpdate,
+    RejectBody,
+    RevertBody,
+    ReviewBody,
+    SpecDraft,
+    SpecDraftRepository,
+    SpecHistoryItem,
+    SpecHistoryPage,
+    SqlSpecDraftRepository,
+    draft_public,
+)
+from mdc_catalog.spec_preview import SpecPreview, preview_spec
+from mdc_catalog.spec_workflow import ReviewMode, SelfReview, SpecWorkflow
+from mdc_catalog.specs import SpecSink
 
 log = logging.getLogger(__name__)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No provider API key."},
-    403: {"description": "The provider API key is not valid."},
-    404: {"description": "No such dataset (or spec)."},
+    403: {"description": "The provider API key is not valid, or reviews its own draft."},
+    404: {"description": "No such dataset, spec version or draft."},
+}
+_CONFLICT: dict[int | str, dict[str, Any]] = {
+    409: {"description": "The draft's status forbids this, or the spec moved on since it."}
+}
+_QUEUED: dict[int | str, dict[str, Any]] = {
+    202: {"model": DraftPublic, "description": "Review required: a draft pending review."}
 }
 
 router = APIRouter(
@@ -38,30 +71,243 @@ def get_spec_sink(request: Request) -> SpecSink:
 SpecSinkDep = Annotated[SpecSink, Depends(get_spec_sink)]
 
 
+def get_spec_draft_repository(session: SessionDep) -> SpecDraftRepository:
+    # The request's session, shared with the repository and the audit log: one transaction.
+    return SqlSpecDraftRepository(session)
+
+
+def get_spec_review(request: Request) -> ReviewMode:
+    mode: ReviewMode = request.app.state.settings.spec_review
+    return mode
+
+
+def get_spec_workflow(
+    repo: RepositoryDep,
+    drafts: Annotated[SpecDraftRepository, Depends(get_spec_draft_repository)],
+    sink: SpecSinkDep,
+    audit: AuditDep,
+    provider: ProviderDep,
+    review: Annotated[ReviewMode, Depends(get_spec_review)],
+) -> SpecWorkflow:
+    return SpecWorkflow(repo, drafts, sink, audit, provider, review)
+
+
+WorkflowDep = Annotated[SpecWorkflow, Depends(get_spec_workflow)]
+
+
+def _forbidden_on_self_review(error: SelfReview) -> ProviderAuthError:
+    return ProviderAuthError(403, error.detail)
+
+
+def _published_or_queued(
+    result: SpecHistoryItem | SpecDraft, response: Response
+) -> SpecHistoryItem | DraftPublic:
+    if isinstance(result, SpecDraft):
+        response.status_code = status.HTTP_202_ACCEPTED
+        return draft_public(result)
+    return result
+
+
+# --- the spec in force and its history ------------------------------------------------------
+
+
 @router.put(
     "/{dataset_id}/spec",
     status_code=status.HTTP_201_CREATED,
-    summary="Publish a new version of the dataset's spec; the latest raw file is re-standardized",
+    summary="Publish a new spec version (201); under review, a draft pending review (202)",
+    responses=_QUEUED,
 )
 async def put_spec(
-    dataset_id: uuid.UUID,
-    body: DatasetSpec,
-    repo: RepositoryDep,
-    sink: SpecSinkDep,
-    provider: ProviderDep,
-) -> SpecVersion:
-    return await publish_spec(repo, sink, dataset_id, body, provider.key_fingerprint)
+    dataset_id: uuid.UUID, body: DatasetSpec, workflow: WorkflowDep, response: Response
+) -> SpecHistoryItem | DraftPublic:
+    return _published_or_queued(await workflow.put_spec(dataset_id, body), response)
 
 
 @router.get("/{dataset_id}/spec", summary="The spec in force (latest version)")
-async def get_spec(dataset_id: uuid.UUID, repo: RepositoryDep) -> SpecVersion:
-    versions = await list_spec_versions(repo, dataset_id)
+async def get_spec(dataset_id: uuid.UUID, workflow: WorkflowDep) -> SpecHistoryItem:
+    versions = await workflow.history(dataset_id)
     if not versions:
         raise NotFound(f"dataset {dataset_id} has no spec")
     return versions[0]
 
 
-@router.get("/{dataset_id}/spec/versions", summary="Every spec version, newest first")
-async def get_spec_versions(dataset_id: uuid.UUID, repo: RepositoryDep) -> SpecVersionPage:
-    versions = await list_spec_versions(repo, dataset_id)
-    return SpecVersionPage(items=versions, total=len(versions))
+@router.get("/{dataset_id}/spec/versions", summary="Every spec version with who, when and why")
+async def get_spec_versions(dataset_id: uuid.UUID, workflow: WorkflowDep) -> SpecHistoryPage:
+    versions = await workflow.history(dataset_id)
+    return SpecHistoryPage(items=versions, total=len(versions))
+
+
+@router.get("/{dataset_id}/spec/versions/{version}", summary="One spec version")
+async def get_spec_version(
+    dataset_id: uuid.UUID, version: int, workflow: WorkflowDep
+) -> SpecHistoryItem:
+    return await workflow.version(dataset_id, version)
+
+
+@router.get(
+    "/{dataset_id}/spec/diff",
+    summary="Field-level changes between two spec versions (default: the latest and the one "
+    "before)",
+)
+async def get_spec_diff(
+    dataset_id: uuid.UUID,
+    workflow: WorkflowDep,
+    from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
+) -> SpecDiff:
+    return await workflow.diff(dataset_id, from_version, to_version)
+
+
+@router.post(
+    "/{dataset_id}/spec/revert",
+    status_code=status.HTTP_201_CREATED,
+    summary="Publish an earlier version's content as a new version (202 when under review)",
+    responses={**_QUEUED, **_CONFLICT},
+)
+async def revert_spec(
+    dataset_id: uuid.UUID, body: RevertBody, workflow: WorkflowDep, response: Response
+) -> SpecHistoryItem | DraftPublic:
+    result = await workflow.revert(dataset_id, body.version, body.comment)
+    return _published_or_queued(result, response)
+
+
+# --- preview --------------------------------------------------------------------------------
+
+
+class PreviewRequest(BaseModel):
+    """A spec to try, or the id of a draft of this dataset (exactly one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    spec: DatasetSpec | None = None
+    draft_id: uuid.UUID | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> PreviewRequest:
+        if (self.spec is None) == (self.draft_id is None):
+            raise ValueError("send either `spec` or `draft_id`")
+        return self
+
+
+@router.post(
+    "/{dataset_id}/spec/preview",
+    summary="The schema a spec would give on the latest version, with errors and warnings "
+    "(changes nothing)",
+    responses={409: {"description": "The dataset has no version to preview against yet."}},
+)
+async def preview(
+    dataset_id: uuid.UUID, body: PreviewRequest, repo: RepositoryDep, workflow: WorkflowDep
+) -> SpecPreview:
+    if body.draft_id is not None:
+        draft = await workflow.get_draft(dataset_id, body.draft_id)
+        spec = DatasetSpec.model_validate(draft.spec)
+    else:
+        assert body.spec is not None  # the validator guarantees one of them
+        spec = body.spec
+    dataset = await repo.get_dataset(dataset_id)
+    if dataset is None:
+        if await repo.dataset_name(dataset_id) is None:
+            raise NotFound(f"no dataset or source with id {dataset_id}")
+        raise Conflict(f"dataset {dataset_id} has no version yet to preview a spec against")
+    return preview_spec(spec, dataset.columns, dataset.version)
+
+
+# --- drafts and review ----------------------------------------------------------------------
+
+
+@router.post(
+    "/{dataset_id}/spec/drafts",
+    status_code=status.HTTP_201_CREATED,
+    summary="Start a draft (from the spec in force when no spec is sent)",
+)
+async def create_draft(
+    dataset_id: uuid.UUID, body: DraftCreate, workflow: WorkflowDep
+) -> DraftPublic:
+    return draft_public(await workflow.create_draft(dataset_id, body))
+
+
+@router.get("/{dataset_id}/spec/drafts", summary="Drafts of the dataset, newest first")
+async def list_drafts(
+    dataset_id: uuid.UUID,
+    workflow: WorkflowDep,
+    draft_status: Annotated[DraftStatus | None, Query(alias="status")] = None,
+) -> DraftPage:
+    drafts = [draft_public(d) for d in await workflow.list_drafts(dataset_id, draft_status)]
+    return DraftPage(items=drafts, total=len(drafts))
+
+
+@router.get("/{dataset_id}/spec/drafts/{draft_id}", summary="A draft")
+async def get_draft(
+    dataset_id: uuid.UUID, draft_id: uuid.UUID, workflow: WorkflowDep
+) -> DraftPublic:
+    return draft_public(await workflow.get_draft(dataset_id, draft_id))
+
+
+@router.get(
+    "/{dataset_id}/spec/drafts/{draft_id}/diff",
+    summary="What publishing the draft would change in the spec in force",
+)
+async def get_draft_diff(
+    dataset_id: uuid.UUID, draft_id: uuid.UUID, workflow: WorkflowDep
+) -> SpecDiff:
+    return await workflow.draft_diff(dataset_id, draft_id)
+
+
+@router.put(
+    "/{dataset_id}/spec/drafts/{draft_id}",
+    summary="Replace a draft's content (a rejected draft becomes a draft again)",
+    responses=_CONFLICT,
+)
+async def update_draft(
+    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: DraftUpdate, workflow: WorkflowDep
+) -> DraftPublic:
+    return draft_public(await workflow.update_draft(dataset_id, draft_id, body))
+
+
+@router.delete(
+    "/{dataset_id}/spec/drafts/{draft_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete (or withdraw) a draft that is not published",
+    responses=_CONFLICT,
+)
+async def delete_draft(dataset_id: uuid.UUID, draft_id: uuid.UUID, workflow: WorkflowDep) -> None:
+    await workflow.delete_draft(dataset_id, draft_id)
+
+
+@router.post(
+    "/{dataset_id}/spec/drafts/{draft_id}/submit",
+    summary="Submit a draft: publishes it, or puts it in pending_review when review is required",
+    responses=_CONFLICT,
+)
+async def submit_draft(
+    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: ReviewBody, workflow: WorkflowDep
+) -> DraftPublic:
+    return draft_public(await workflow.submit(dataset_id, draft_id, body.comment))
+
+
+@router.post(
+    "/{dataset_id}/spec/drafts/{draft_id}/approve",
+    summary="Approve a pending draft, which publishes it (not by one of its authors)",
+    responses=_CONFLICT,
+)
+async def approve_draft(
+    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: ReviewBody, workflow: WorkflowDep
+) -> DraftPublic:
+    try:
+        return draft_public(await workflow.approve(dataset_id, draft_id, body.comment))
+    except SelfReview as error:
+        raise _forbidden_on_self_review(error) from error
+
+
+@router.post(
+    "/{dataset_id}/spec/drafts/{draft_id}/reject",
+    summary="Reject a pending draft with a comment for its authors (not by one of them)",
+    responses=_CONFLICT,
+)
+async def reject_draft(
+    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: RejectBody, workflow: WorkflowDep
+) -> DraftPublic:
+    try:
+        return draft_public(await workflow.reject(dataset_id, draft_id, body.comment))
+    except SelfReview as error:
+        raise _forbidden_on_self_review(error) from error

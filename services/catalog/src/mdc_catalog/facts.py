@@ -1,0 +1,176 @@
+"""Search facts of each dataset's latest version, denormalized so consumer search stays fast.
+
+One row per dataset (`catalog.dataset_facts`), recomputed in SQL from the latest version's
+columns whenever a version is recorded (`refresh_dataset_facts`), and for every dataset
+without a row at start-up (`backfill_dataset_facts`). Filters then read a handful of integers
+and arrays per dataset instead of aggregating `dataset_column` on every request.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from mdc_contracts import StatType, utc_now
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    DateTime,
+    ForeignKeyConstraint,
+    Index,
+    Text,
+    and_,
+    cast,
+    func,
+    literal_column,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, insert
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import Field, col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from mdc_catalog.config import SCHEMA
+from mdc_catalog.models import CatalogTable, Dataset, DatasetColumn, Source
+
+# Open data here is multilingual: no stemming, just lower-cased words.
+TEXT_CONFIG = literal_column("'simple'::regconfig")
+
+CATEGORICAL_TYPES = (StatType.BINARY, StatType.NOMINAL, StatType.ORDINAL)
+DATETIME_TYPES = (StatType.DATETIME, StatType.DATE, StatType.TIME)
+MEASUREMENT_TYPES = (StatType.CONTINUOUS, StatType.COUNT)
+GEO_TYPES = (StatType.LATITUDE, StatType.LONGITUDE)
+
+
+class DatasetFacts(CatalogTable, table=True):
+    """Counts, type sets, column names and a text document of a dataset's latest version."""
+
+    __tablename__ = "dataset_facts"
+    __table_args__ = (
+        ForeignKeyConstraint(["dataset_id"], [f"{SCHEMA}.dataset.id"], ondelete="CASCADE"),
+        Index("dataset_facts_binary_idx", "binary_columns"),
+        Index("dataset_facts_categorical_idx", "categorical_columns"),
+        Index("dataset_facts_datetime_idx", "datetime_columns"),
+        Index("dataset_facts_measurement_idx", "measurement_columns"),
+        Index("dataset_facts_stat_types_idx", "stat_types", postgresql_using="gin"),
+        Index("dataset_facts_column_names_idx", "column_names", postgresql_using="gin"),
+        Index("dataset_facts_typed_columns_idx", "typed_columns", postgresql_using="gin"),
+        Index("dataset_facts_document_idx", "document", postgresql_using="gin"),
+    )
+
+    dataset_id: uuid.UUID = Field(primary_key=True)
+    version: int
+    binary_columns: int = 0
+    nominal_columns: int = 0
+    ordinal_columns: int = 0
+    categorical_columns: int = 0  # binary + nominal + ordinal
+    datetime_columns: int = 0
+    measurement_columns: int = 0
+    identifier_columns: int = 0
+    geo_columns: int = 0
+    stat_types: list[str] = Field(default_factory=list, sa_type=ARRAY(Text))
+    column_names: list[str] = Field(default_factory=list, sa_type=ARRAY(Text))  # lower-cased
+    typed_columns: list[str] = Field(default_factory=list, sa_type=ARRAY(Text))  # "type:name"
+    # Distinct counts of the categorical columns: low cardinality has a per-request threshold.
+    categorical_distinct: list[int] = Field(default_factory=list, sa_type=ARRAY(BigInteger))
+    document: Any = Field(default=None, sa_type=TSVECTOR)
+    refreshed_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+
+
+def _types(values: Sequence[StatType]) -> list[str]:
+    return [value.value for value in values]
+
+
+def facts_select(dataset_ids: Sequence[uuid.UUID] | None = None) -> Any:
+    """The facts of each dataset's latest version (of `dataset_ids`, or of those lacking facts)."""
+    column = DatasetColumn.__table__.c  # type: ignore[attr-defined]
+    present = column.position.is_not(None)  # LEFT JOIN: a dataset may have no columns
+
+    def of_types(types: Sequence[StatType]) -> ColumnElement[bool]:
+        return and_(present, column.stat_type.in_(_types(types)))
+
+    def count(condition: ColumnElement[bool]) -> Any:
+        return func.count().filter(condition)
+
+    def collect(value: Any, condition: ColumnElement[bool], item_type: Any = Text) -> Any:
+        empty = cast(literal_column("'{}'"), ARRAY(item_type))
+        return func.coalesce(func.array_agg(value).filter(condition), empty)
+
+    def words(value: Any, weight: str) -> Any:
+        label = literal_column(f"'{weight}'")  # a constant: setweight takes a "char"
+        return func.setweight(func.to_tsvector(TEXT_CONFIG, func.coalesce(value, "")), label)
+
+    lower_name = func.lower(column.name)
+    document = (
+        words(col(Dataset.name), "A")
+        .op("||")(words(func.coalesce(col(Dataset.title), col(Source.title)), "A"))
+        .op("||")(words(func.string_agg(column.name, " ").filter(present), "B"))
+        .op("||")(words(cast(col(Source.tags), Text), "B"))
+        .op("||")(words(func.coalesce(col(Dataset.description), col(Source.description)), "C"))
+    )
+    statement = (
+        select(  # type: ignore[call-overload]
+            col(Dataset.id).label("dataset_id"),
+            col(Dataset.latest_version).label("version"),
+            count(of_types([StatType.BINARY])).label("binary_columns"),
+            count(of_types([StatType.NOMINAL])).label("nominal_columns"),
+            count(of_types([StatType.ORDINAL])).label("ordinal_columns"),
+            count(of_types(CATEGORICAL_TYPES)).label("categorical_columns"),
+            count(of_types(DATETIME_TYPES)).label("datetime_columns"),
+            count(of_types(MEASUREMENT_TYPES)).label("measurement_columns"),
+            count(of_types([StatType.IDENTIFIER])).label("identifier_columns"),
+            count(of_types(GEO_TYPES)).label("geo_columns"),
+            func.coalesce(
+                func.array_agg(column.stat_type.distinct()).filter(present),
+                cast(literal_column("'{}'"), ARRAY(Text)),
+            ).label("stat_types"),
+            collect(lower_name, present).label("column_names"),
+            collect(column.stat_type.op("||")(":").op("||")(lower_name), present).label(
+                "typed_columns"
+            ),
+            collect(column.distinct_count, of_types(CATEGORICAL_TYPES), BigInteger).label(
+                "categorical_distinct"
+            ),
+            document.label("document"),
+            func.now().label("refreshed_at"),
+        )
+        .select_from(Dataset)
+        .outerjoin(
+            DatasetColumn,
+            and_(
+                column.dataset_id == col(Dataset.id), column.version == col(Dataset.latest_version)
+            ),
+        )
+        .outerjoin(Source, col(Source.id) == col(Dataset.source_id))
+        .group_by(col(Dataset.id), col(Source.id))
+    )
+    if dataset_ids is not None:
+        return statement.where(col(Dataset.id).in_(list(dataset_ids)))
+    missing = select(DatasetFacts.dataset_id).where(  # type: ignore[call-overload]
+        col(DatasetFacts.dataset_id) == col(Dataset.id)
+    )
+    return statement.where(~missing.exists())
+
+
+def upsert_facts(dataset_ids: Sequence[uuid.UUID] | None = None) -> Any:
+    """INSERT ... SELECT of `facts_select`, replacing a dataset's previous row."""
+    table = DatasetFacts.__table__  # type: ignore[attr-defined]
+    names = [c.name for c in table.columns]
+    statement = insert(table).from_select(names, facts_select(dataset_ids))
+    return statement.on_conflict_do_update(
+        index_elements=[table.c.dataset_id],
+        set_={name: statement.excluded[name] for name in names if name != "dataset_id"},
+    )
+
+
+async def refresh_dataset_facts(session: AsyncSession, dataset_id: uuid.UUID) -> None:
+    """Recompute one dataset's facts in the session's transaction (commits with the version)."""
+    await session.exec(upsert_facts([dataset_id]))
+
+
+async def backfill_dataset_facts(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """Compute the facts of every dataset that has none (datasets recorded before this table)."""
+    async with sessions() as session:
+        await session.exec(upsert_facts())
+        await session.commit()

@@ -1,0 +1,180 @@
+"""Consumer search over datasets: WHERE clauses, order and facets of GET /datasets.
+
+Profile filters read the denormalized `dataset_facts` row of each dataset (facts.py); source
+fields (publisher, license, tags) are read live from `source`, so an edit shows at once.
+Every value a user typed is a bound parameter; the text query is reduced to words first, so
+it can never be a tsquery syntax error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, cast, func, literal, union_all
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import col, select
+
+from mdc_catalog.facts import TEXT_CONFIG, DatasetFacts
+from mdc_catalog.models import Dataset, Source
+from mdc_catalog.schemas import DatasetFilter, DatasetSort, Facet, FacetCount
+
+# Per facet, the values returned (most frequent first).
+FACET_SIZE = 50
+
+
+def text_query(query: DatasetFilter) -> Any:
+    """`to_tsquery` of the words of `q`, each as a prefix, all required."""
+    terms = " & ".join(f"{word}:*" for word in query.query_words())
+    return func.to_tsquery(TEXT_CONFIG, terms)
+
+
+def text_match(query: DatasetFilter) -> ColumnElement[bool]:
+    return col(DatasetFacts.document).op("@@")(text_query(query))
+
+
+def _at_least(column: Any, value: int | None) -> list[ColumnElement[bool]]:
+    return [] if value is None else [column >= value]
+
+
+def low_cardinality_count(threshold: int) -> Any:
+    """Categorical columns of a dataset with 2..threshold distinct values."""
+    distinct = (
+        func.unnest(col(DatasetFacts.categorical_distinct)).table_valued("n").render_derived()
+    )
+    return (
+        select(func.count())
+        .select_from(distinct)
+        .where(distinct.c.n.between(2, threshold))
+        .scalar_subquery()
+    )
+
+
+def profile_conditions(query: DatasetFilter) -> list[ColumnElement[bool]]:
+    """Conditions on the latest version's profile facts."""
+    facts = DatasetFacts
+    conditions = [
+        *_at_least(col(facts.binary_columns), query.min_binary),
+        *_at_least(col(facts.nominal_columns), query.min_nominal),
+        *_at_least(col(facts.ordinal_columns), query.min_ordinal),
+        *_at_least(col(facts.datetime_columns), query.min_datetime),
+        *_at_least(col(facts.measurement_columns), query.min_measurement),
+        *_at_least(col(facts.identifier_columns), query.min_identifier),
+        *_at_least(col(facts.geo_columns), query.min_geo),
+    ]
+    if query.min_low_cardinality is not None:
+        # The plain count first: it is indexed, and bounds the threshold-dependent one.
+        conditions.append(col(facts.categorical_columns) >= query.min_low_cardinality)
+        threshold = query.effective_low_cardinality_max()
+        conditions.append(low_cardinality_count(threshold) >= query.min_low_cardinality)
+    if query.has_type:
+        conditions.append(col(facts.stat_types).contains([t.value for t in query.has_type]))
+    if query.lacks_type:
+        conditions.append(~col(facts.stat_types).overlap([t.value for t in query.lacks_type]))
+    if query.column is not None and query.column_type is not None:
+        typed = f"{query.column_type.value}:{query.column.lower()}"
+        conditions.append(col(facts.typed_columns).contains([typed]))
+    elif query.column is not None:
+        conditions.append(col(facts.column_names).contains([query.column.lower()]))
+    elif query.column_type is not None:
+        conditions.append(col(facts.stat_types).contains([query.column_type.value]))
+    return conditions
+
+
+def search_conditions(query: DatasetFilter) -> list[ColumnElement[bool]]:
+    """WHERE clauses of a search over dataset, source and dataset_facts (joined)."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.name is not None:
+        conditions.append(col(Dataset.name) == query.name)
+    conditions += _at_least(col(Dataset.row_count), query.min_rows)
+    conditions += _at_least(col(Dataset.column_count), query.min_columns)
+    if query.max_rows is not None:
+        conditions.append(col(Dataset.row_count) <= query.max_rows)
+    if query.max_columns is not None:
+        conditions.append(col(Dataset.column_count) <= query.max_columns)
+    if query.updated_since is not None:
+        conditions.append(col(Dataset.updated_at) >= query.updated_since)
+    if query.q is not None:
+        conditions.append(text_match(query))
+    if query.publisher is not None:
+        conditions.append(col(Source.publisher) == query.publisher)
+    if query.license is not None:
+        conditions.append(col(Source.license) == query.license)
+    if query.tag:
+        conditions.append(cast(col(Source.tags), JSONB).contains(list(query.tag)))
+    return conditions + profile_conditions(query)
+
+
+def search_joins(statement: Any) -> Any:
+    """dataset, its source and its facts (outer: a dataset may lack either)."""
+    return statement.outerjoin(Source, col(Source.id) == col(Dataset.source_id)).outerjoin(
+        DatasetFacts, col(DatasetFacts.dataset_id) == col(Dataset.id)
+    )
+
+
+def search_order(query: DatasetFilter) -> list[Any]:
+    """ORDER BY of a search; the id last, so pages never overlap or skip."""
+    sort = query.effective_sort()
+    by_name = [col(Dataset.name), col(Dataset.id)]
+    keys: dict[DatasetSort, list[Any]] = {
+        DatasetSort.NAME: by_name,
+        DatasetSort.NAME_DESC: [col(Dataset.name).desc(), col(Dataset.id)],
+        DatasetSort.ROWS: [col(Dataset.row_count), col(Dataset.id)],
+        DatasetSort.ROWS_DESC: [col(Dataset.row_count).desc(), col(Dataset.id)],
+        DatasetSort.COLUMNS: [col(Dataset.column_count), col(Dataset.id)],
+        DatasetSort.COLUMNS_DESC: [col(Dataset.column_count).desc(), col(Dataset.id)],
+        DatasetSort.UPDATED: [col(Dataset.updated_at), col(Dataset.id)],
+        DatasetSort.UPDATED_DESC: [col(Dataset.updated_at).desc(), col(Dataset.id)],
+    }
+    if sort is DatasetSort.RELEVANCE:
+        rank = func.ts_rank(col(DatasetFacts.document), text_query(query))
+        return [rank.desc(), *by_name]
+    return keys[sort]
+
+
+def facet_statement(query: DatasetFilter) -> Select[Any]:
+    """(facet, value, count) of every requested facet over the whole result (no paging)."""
+    matched = (
+        search_joins(
+            select(  # type: ignore[call-overload]
+                col(Dataset.id),
+                col(Source.publisher),
+                col(Source.license),
+                cast(col(Source.tags), JSONB).label("tags"),
+                col(DatasetFacts.stat_types),
+            ).select_from(Dataset)
+        )
+        .where(*search_conditions(query))
+        .cte("matched")
+    )
+    tags = func.jsonb_array_elements_text(matched.c.tags).table_valued("value").render_derived()
+    types = func.unnest(matched.c.stat_types).table_valued("value").render_derived()
+    sources: dict[Facet, tuple[Any, Any]] = {
+        Facet.PUBLISHER: (matched.c.publisher, matched),
+        Facet.LICENSE: (matched.c.license, matched),
+        Facet.TAG: (tags.c.value, matched.join(tags, literal(True))),
+        Facet.STAT_TYPE: (types.c.value, matched.join(types, literal(True))),
+    }
+    parts = []
+    for facet in query.facets or []:
+        value, from_clause = sources[facet]
+        parts.append(
+            select(  # type: ignore[call-overload]
+                literal(facet.value).label("facet"),
+                value.label("value"),
+                func.count().label("count"),
+            )
+            .select_from(from_clause)
+            .where(value.is_not(None))
+            .group_by(value)
+        )
+    return union_all(*parts)  # type: ignore[return-value]
+
+
+def facets_from_rows(query: DatasetFilter, rows: Any) -> dict[Facet, list[FacetCount]]:
+    found: dict[Facet, list[FacetCount]] = {facet: [] for facet in query.facets or []}
+    for facet, value, count in rows:
+        found[Facet(facet)].append(FacetCount(value=value, count=count))
+    return {
+        facet: sorted(counts, key=lambda c: (-c.count, c.value))[:FACET_SIZE]
+        for facet, counts in found.items()
+    }

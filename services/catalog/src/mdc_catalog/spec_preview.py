@@ -1,0 +1,292 @@
+""" "This is the schema you would get": a spec applied to a version's stored columns (pure).
+
+It mirrors the profiler's rules (mdc_profiler/spec.py) without the data: spec columns are keyed
+by raw-file name (a stored column's `source_name`, else its name); a spec column the file lacks
+is ignored; `select` names outputs; a lossy cast or a value outside the categories fails the
+processing. What the profiler would refuse is an error here, what it would skip a warning.
+Values are checked against what the profile kept (top values, min, max), so a preview without
+errors can still fail on a rare value; a warning says when the sample was partial.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Literal
+
+from mdc_contracts import ColumnSpec, DatasetSpec, StatType
+from pydantic import BaseModel, Field
+
+from mdc_catalog.schemas import ColumnPublic
+
+_TRUE = {"true", "t", "yes", "y", "1", "oui", "o", "vrai", "ja", "si", "sí"}
+_FALSE = {"false", "f", "no", "n", "0", "non", "faux", "nein"}
+_INTEGER = re.compile(r"^[+-]?\d+$")
+_DTYPE_NAMES = {
+    "string": "String",
+    "int64": "Int64",
+    "float64": "Float64",
+    "boolean": "Boolean",
+    "date": "Date",
+    "datetime": "Datetime(time_unit='us', time_zone=None)",
+    "time": "Time",
+    "categorical": "Categorical",
+}
+_TEXTUAL = ("String", "Categorical", "Enum", "Utf8")
+SAMPLE = 5
+
+
+class PreviewIssue(BaseModel):
+    level: Literal["error", "warning"]
+    code: str = Field(examples=["unknown_column", "select_missing", "values_outside_categories"])
+    column: str | None = Field(default=None, description="Raw-file (spec) or output name.")
+    message: str
+
+
+class PreviewColumn(BaseModel):
+    name: str = Field(description="Output name.")
+    source_name: str = Field(description="Name in the raw file.")
+    dtype: str
+    dtype_overridden: bool
+    stat_type: str
+    stat_type_overridden: bool
+    categories: list[str] | None = None
+    ordered: bool = False
+    unit: str | None = None
+    description: str | None = None
+    pii: bool = False
+
+
+class SpecPreview(BaseModel):
+    against_version: int = Field(description="The dataset version whose columns were used.")
+    columns: list[PreviewColumn]
+    errors: list[PreviewIssue]
+    warnings: list[PreviewIssue]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def preview_spec(spec: DatasetSpec, columns: list[ColumnPublic], version: int) -> SpecPreview:
+    issues: list[PreviewIssue] = []
+    by_raw = {c.source_name or c.name: c for c in columns}
+    by_output = {c.name: c for c in columns}
+    present = {c.name: c for c in spec.columns if c.name in by_raw}
+    for column in spec.columns:
+        if column.name not in by_raw:
+            issues.append(_unknown(column, by_output))
+    effective = []
+    for stored in sorted(columns, key=lambda c: c.position):
+        raw = stored.source_name or stored.name
+        column = present.get(raw)
+        effective.append(_effective(stored, raw, column))
+        if column is not None:
+            issues.extend(_value_issues(spec, column, stored))
+    issues.extend(_duplicate_outputs(effective))
+    effective = _select(spec, effective, issues)
+    return SpecPreview(
+        against_version=version,
+        columns=effective,
+        errors=[i for i in issues if i.level == "error"],
+        warnings=[i for i in issues if i.level == "warning"],
+    )
+
+
+def _unknown(column: ColumnSpec, by_output: dict[str, ColumnPublic]) -> PreviewIssue:
+    stored = by_output.get(column.name)
+    if stored is not None and stored.source_name and stored.source_name != column.name:
+        return PreviewIssue(
+            level="warning",
+            code="output_name_used",
+            column=column.name,
+            message=f"{column.name!r} is the output name of raw column {stored.source_name!r}; "
+            f"spec columns are keyed by their raw-file name, so this entry is ignored",
+        )
+    return PreviewIssue(
+        level="warning",
+        code="unknown_column",
+        column=column.name,
+        message=f"spec column {column.name!r} is not in the latest version; its settings are "
+        "ignored (a column dropped by the `select` of the spec in force is not visible here)",
+    )
+
+
+def _effective(stored: ColumnPublic, raw: str, column: ColumnSpec | None) -> PreviewColumn:
+    inferred = str(stored.inferred_stat_type or stored.stat_type)
+    if column is None:
+        return PreviewColumn(
+            name=raw,  # the new spec replaces the old one: an old rename no longer applies
+            source_name=raw,
+            dtype=stored.dtype,
+            dtype_overridden=False,
+            stat_type=inferred,
+            stat_type_overridden=False,
+        )
+    dtype, categories = _target(column, stored)
+    stat_type = column.stat_type or (StatType.ORDINAL if column.ordered else None)
+    return PreviewColumn(
+        name=column.rename_to or raw,
+        source_name=raw,
+        dtype=dtype or stored.dtype,
+        dtype_overridden=dtype is not None,
+        stat_type=str(stat_type or inferred),
+        stat_type_overridden=stat_type is not None,
+        categories=categories,
+        ordered=column.ordered,
+        unit=column.unit,
+        description=column.description,
+        pii=column.pii,
+    )
+
+
+def _target(column: ColumnSpec, stored: ColumnPublic) -> tuple[str | None, list[str] | None]:
+    """The storage type the spec asks for (None: unchanged), and the category levels."""
+    if column.categories is not None and (column.ordered or column.dtype == "enum"):
+        return f"Enum(categories={column.categories!r})", column.categories
+    if column.dtype is None:
+        return ("Categorical", column.categories) if column.categories is not None else (None, None)
+    if column.dtype == "enum":
+        # The profiler takes the observed values, sorted; known only when the profile has all.
+        observed = _complete_values(stored)
+        if observed is None:
+            return "Enum(categories=<observed values>)", None
+        levels = sorted(observed)
+        return f"Enum(categories={levels!r})", levels
+    return _DTYPE_NAMES[column.dtype], column.categories
+
+
+def _complete_values(stored: ColumnPublic) -> set[str] | None:
+    top = stored.top_values or []
+    values = {v.value for v in top if v.value is not None}
+    return values if top and len(values) >= stored.distinct_count else None
+
+
+def _observed(spec: DatasetSpec, column: ColumnSpec, stored: ColumnPublic) -> list[str]:
+    """Observed non-missing values: top values, then min and max, without null tokens."""
+    tokens = {*spec.null_tokens, *(column.null_tokens or [])}
+    found = [v.value for v in stored.top_values or [] if v.value is not None]
+    found += [v for v in (stored.min, stored.max) if v is not None]
+    return list(dict.fromkeys(v for v in found if v not in tokens))
+
+
+def _value_issues(
+    spec: DatasetSpec, column: ColumnSpec, stored: ColumnPublic
+) -> list[PreviewIssue]:
+    issues: list[PreviewIssue] = []
+    observed = _observed(spec, column, stored)
+    if column.categories is not None:
+        outside = [v for v in observed if v not in column.categories]
+        if outside:
+            issues.append(
+                PreviewIssue(
+                    level="error",
+                    code="values_outside_categories",
+                    column=column.name,
+                    message=f"column {column.name!r} has values outside its categories: "
+                    f"{_show(outside)}; processing would fail",
+                )
+            )
+        elif _complete_values(stored) is None:
+            issues.append(
+                PreviewIssue(
+                    level="warning",
+                    code="categories_partly_checked",
+                    column=column.name,
+                    message=f"only the most frequent values of {column.name!r} were checked "
+                    f"against its categories ({stored.distinct_count} distinct values)",
+                )
+            )
+    if column.dtype is not None and stored.dtype.startswith(_TEXTUAL):
+        bad = [v for v in observed if not _castable(v, column)]
+        if bad:
+            temporal = column.dtype in ("date", "datetime", "time")
+            issues.append(
+                PreviewIssue(
+                    # Python's strptime is close to, not the same as, polars' formats.
+                    level="warning" if temporal else "error",
+                    code="impossible_cast",
+                    column=column.name,
+                    message=f"column {column.name!r} ({stored.dtype}) cannot be read as "
+                    f"{column.dtype}: e.g. {_show(bad)}",
+                )
+            )
+    return issues
+
+
+def _castable(value: str, column: ColumnSpec) -> bool:
+    text = value.strip()
+    match column.dtype:
+        case "int64":
+            return bool(_INTEGER.match(text))
+        case "float64":
+            try:
+                float(text)
+            except ValueError:
+                return False
+            return True
+        case "boolean":
+            return text.lower() in _TRUE | _FALSE
+        case "date" | "datetime" | "time" if column.date_format:
+            try:
+                datetime.strptime(text, column.date_format)
+            except ValueError:
+                return False
+            return True
+        case "date" | "datetime" | "time":
+            return any(ch.isdigit() for ch in text)
+    return True  # string, categorical, enum: any text is readable (levels are checked apart)
+
+
+def _duplicate_outputs(columns: list[PreviewColumn]) -> list[PreviewIssue]:
+    seen: dict[str, str] = {}
+    issues = []
+    for column in columns:
+        other = seen.setdefault(column.name, column.source_name)
+        if other != column.source_name:
+            issues.append(
+                PreviewIssue(
+                    level="error",
+                    code="duplicate_output",
+                    column=column.name,
+                    message=f"raw columns {other!r} and {column.source_name!r} would both "
+                    f"be named {column.name!r}",
+                )
+            )
+    return issues
+
+
+def _select(
+    spec: DatasetSpec, columns: list[PreviewColumn], issues: list[PreviewIssue]
+) -> list[PreviewColumn]:
+    if spec.select is None:
+        return columns
+    by_output = {c.name: c for c in columns}
+    raw_names = {c.source_name for c in columns}
+    # Outputs of spec columns the file lacks are skipped, as the profiler does.
+    gone = {c.rename_to or c.name for c in spec.columns if c.name not in raw_names}
+    chosen = []
+    for name in spec.select:
+        if name in by_output:
+            chosen.append(by_output[name])
+        elif name in gone:
+            issues.append(_select_issue("warning", "select_skipped", name, "is skipped"))
+        else:
+            issues.append(_select_issue("error", "select_missing", name, "would fail"))
+    return chosen
+
+
+def _select_issue(
+    level: Literal["error", "warning"], code: str, name: str, what: str
+) -> PreviewIssue:
+    return PreviewIssue(
+        level=level,
+        code=code,
+        column=name,
+        message=f"`select` names {name!r}, which no column would be called; processing {what}",
+    )
+
+
+def _show(values: Iterable[str]) -> str:
+    return ", ".join(repr(v) for v in list(values)[:SAMPLE])
