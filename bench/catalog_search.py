@@ -28,7 +28,7 @@ from mdc_catalog.config import SCHEMA
 from mdc_catalog.facts import upsert_facts
 from mdc_catalog.models import Dataset, DatasetColumn, DatasetVersion, Source, catalog_registry
 from mdc_catalog.repository import SqlCatalogRepository
-from mdc_catalog.schemas import DatasetFilter
+from mdc_catalog.schemas import DatasetFilter, Facet
 from mdc_common.db import create_schema, session_factory
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -231,8 +231,7 @@ async def bench(args: argparse.Namespace, dsn: str) -> None:
         async def ours(n: int, facets: bool = False) -> int:
             query = asked[n % len(asked)]
             if facets:
-                query = query.model_copy(update={"facets": ["publisher", "license", "tag",
-                                                            "stat_type"]})  # fmt: skip
+                query = query.model_copy(update={"facets": list(Facet)})
             async with sessions() as session:
                 repo = SqlCatalogRepository(session)
                 _, total = await repo.search_datasets(query)

@@ -26,7 +26,7 @@ from sqlalchemy import (
     func,
     literal_column,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, insert
+from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -41,6 +41,8 @@ CATEGORICAL_TYPES = (StatType.BINARY, StatType.NOMINAL, StatType.ORDINAL)
 DATETIME_TYPES = (StatType.DATETIME, StatType.DATE, StatType.TIME)
 MEASUREMENT_TYPES = (StatType.CONTINUOUS, StatType.COUNT)
 GEO_TYPES = (StatType.LATITUDE, StatType.LONGITUDE)
+# A column with one value is constant, not low-cardinality.
+LOW_CARDINALITY_MIN = 2
 
 
 class DatasetFacts(CatalogTable, table=True):
@@ -72,7 +74,8 @@ class DatasetFacts(CatalogTable, table=True):
     stat_types: list[str] = Field(default_factory=list, sa_type=ARRAY(Text))
     column_names: list[str] = Field(default_factory=list, sa_type=ARRAY(Text))  # lower-cased
     typed_columns: list[str] = Field(default_factory=list, sa_type=ARRAY(Text))  # "type:name"
-    # Distinct counts of the categorical columns: low cardinality has a per-request threshold.
+    # Distinct counts (>= 2) of the categorical columns, ascending: low cardinality has a
+    # per-request threshold T, and "at least k such columns" is then `categorical_distinct[k] <= T`.
     categorical_distinct: list[int] = Field(default_factory=list, sa_type=ARRAY(BigInteger))
     document: Any = Field(default=None, sa_type=TSVECTOR)
     refreshed_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
@@ -96,6 +99,11 @@ def facts_select(dataset_ids: Sequence[uuid.UUID] | None = None) -> Any:
     def collect(value: Any, condition: ColumnElement[bool], item_type: Any = Text) -> Any:
         empty = cast(literal_column("'{}'"), ARRAY(item_type))
         return func.coalesce(func.array_agg(value).filter(condition), empty)
+
+    def collect_ascending(value: Any, condition: ColumnElement[bool]) -> Any:
+        empty = cast(literal_column("'{}'"), ARRAY(BigInteger))
+        ordered = func.array_agg(aggregate_order_by(value, value.asc()))
+        return func.coalesce(ordered.filter(condition), empty)
 
     def words(value: Any, weight: str) -> Any:
         label = literal_column(f"'{weight}'")  # a constant: setweight takes a "char"
@@ -129,9 +137,10 @@ def facts_select(dataset_ids: Sequence[uuid.UUID] | None = None) -> Any:
             collect(column.stat_type.op("||")(":").op("||")(lower_name), present).label(
                 "typed_columns"
             ),
-            collect(column.distinct_count, of_types(CATEGORICAL_TYPES), BigInteger).label(
-                "categorical_distinct"
-            ),
+            collect_ascending(
+                column.distinct_count,
+                and_(of_types(CATEGORICAL_TYPES), column.distinct_count >= LOW_CARDINALITY_MIN),
+            ).label("categorical_distinct"),
             document.label("document"),
             func.now().label("refreshed_at"),
         )

@@ -237,8 +237,13 @@ class SqlCatalogRepository:
         return True
 
     async def search_datasets(self, query: DatasetFilter) -> tuple[list[DatasetSummary], int]:
-        total = (await self.session.exec(dataset_count(query))).one()
         rows = (await self.session.exec(dataset_search(query))).all()
+        if rows:
+            total = int(rows[0].total)
+        elif query.offset == 0:
+            total = 0
+        else:  # a page past the end still tells how many there are
+            total = (await self.session.exec(dataset_count(query))).one()
         return [summary_from_row(row) for row in rows], total
 
     async def dataset_facets(self, query: DatasetFilter) -> dict[Facet, list[FacetCount]]:

@@ -36,17 +36,10 @@ def _at_least(column: Any, value: int | None) -> list[ColumnElement[bool]]:
     return [] if value is None else [column >= value]
 
 
-def low_cardinality_count(threshold: int) -> Any:
-    """Categorical columns of a dataset with 2..threshold distinct values."""
-    distinct = (
-        func.unnest(col(DatasetFacts.categorical_distinct)).table_valued("n").render_derived()
-    )
-    return (
-        select(func.count())
-        .select_from(distinct)
-        .where(distinct.c.n.between(2, threshold))
-        .scalar_subquery()
-    )
+def low_cardinality_at_least(count: int, threshold: int) -> ColumnElement[bool]:
+    """At least `count` categorical columns with 2..threshold distinct values: the count-th
+    smallest such distinct count is within the threshold (NULL, so false, when there are fewer)."""
+    return col(DatasetFacts.categorical_distinct)[count] <= threshold
 
 
 def profile_conditions(query: DatasetFilter) -> list[ColumnElement[bool]]:
@@ -65,7 +58,8 @@ def profile_conditions(query: DatasetFilter) -> list[ColumnElement[bool]]:
         # The plain count first: it is indexed, and bounds the threshold-dependent one.
         conditions.append(col(facts.categorical_columns) >= query.min_low_cardinality)
         threshold = query.effective_low_cardinality_max()
-        conditions.append(low_cardinality_count(threshold) >= query.min_low_cardinality)
+        if query.min_low_cardinality > 0:  # "at least 0" holds for every dataset
+            conditions.append(low_cardinality_at_least(query.min_low_cardinality, threshold))
     if query.has_type:
         conditions.append(col(facts.stat_types).contains([t.value for t in query.has_type]))
     if query.lacks_type:
