@@ -11,7 +11,7 @@ from catalog_fakes import AUTH, FakeRepository, FakeSink, fake_scope
 from fastapi import FastAPI
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from faststream.kafka.annotations import KafkaMessage
-from mdc_catalog.api.auth import ProviderKeys
+from mdc_catalog.api.auth import Role, SettingsKeys
 from mdc_catalog.api.deps import get_definition_sink
 from mdc_catalog.config import CatalogSettings
 from mdc_catalog.models import Source
@@ -31,14 +31,15 @@ def test_provider_keys_from_a_comma_separated_env(monkeypatch: pytest.MonkeyPatc
 
 
 def test_provider_keys_verify_by_digest() -> None:
-    keys = ProviderKeys(["alpha", "beta"])
+    keys = SettingsKeys({Role.PROVIDER: ["alpha", "beta"]})
     assert keys.configured
     provider = keys.verify("beta")
     assert provider is not None
     assert len(provider.key_fingerprint) == 12
+    assert (provider.name, provider.role) == ("provider-key-2", Role.PROVIDER)
     assert keys.verify("gamma") is None
-    assert not ProviderKeys([]).configured
-    assert ProviderKeys([]).verify("") is None
+    assert not SettingsKeys({Role.PROVIDER: []}).configured
+    assert SettingsKeys({Role.PROVIDER: []}).verify("") is None
 
 
 def test_definition_event_is_deterministic_per_revision() -> None:

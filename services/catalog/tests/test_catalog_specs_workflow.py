@@ -11,7 +11,6 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from mdc_catalog.api.routes.specs import get_spec_review
 from mdc_catalog.models import Source
-from mdc_catalog.spec_workflow import caller_name
 from mdc_catalog.status import record_dataset_version
 from mdc_contracts import ValueCount
 from spec_fakes import FakeSpecDraftRepository
@@ -287,15 +286,3 @@ async def test_preview_answers_the_schema_and_changes_nothing(
     )
     assert early.status_code == 409
     assert client.post(f"{base}/preview", json={"spec": spec}).status_code == 401
-
-
-def test_caller_name_prefers_a_name_and_falls_back_to_the_fingerprint() -> None:
-    class Named:
-        name = "alice"
-        role = "provider"
-
-    class KeyOnly:
-        key_fingerprint = "abc123"
-
-    assert caller_name(Named()) == "alice"
-    assert caller_name(KeyOnly()) == "abc123"

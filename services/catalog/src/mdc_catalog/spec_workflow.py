@@ -15,6 +15,7 @@ from typing import Any, Literal
 from mdc_common.errors import Conflict, MdcError, NotFound
 from mdc_contracts import DatasetSpec, utc_now
 
+from mdc_catalog.api.auth import Caller
 from mdc_catalog.audit import AuditLog
 from mdc_catalog.models import DatasetSpecRecord
 from mdc_catalog.repository import CatalogRepository
@@ -39,17 +40,6 @@ class SelfReview(MdcError):
     """A provider reviewing a draft they wrote (answered 403)."""
 
 
-def caller_name(caller: Any) -> str:
-    # The role-aware caller has a name; the key-only Provider has just its fingerprint.
-    name = getattr(caller, "name", None)
-    return str(name) if name else str(caller.key_fingerprint)
-
-
-def caller_role(caller: Any) -> str | None:
-    role = getattr(caller, "role", None)
-    return None if role is None else str(getattr(role, "value", role))
-
-
 class SpecWorkflow:
     """Spec operations of one request: one repository, drafts, audit log and caller."""
 
@@ -59,11 +49,11 @@ class SpecWorkflow:
         drafts: SpecDraftRepository,
         sink: SpecSink,
         audit: AuditLog,
-        caller: Any,
+        caller: Caller,
         review: ReviewMode,
     ) -> None:
         self.repo, self.drafts, self.sink, self.audit = repo, drafts, sink, audit
-        self.caller, self.who, self.review = caller, caller_name(caller), review
+        self.caller, self.who, self.review = caller, caller.name, review
 
     # --- drafts
 
@@ -267,7 +257,7 @@ class SpecWorkflow:
         previous = {"version": latest.version, "spec": latest.spec} if latest else None
         self.audit.record(
             actor=self.who,
-            role=caller_role(self.caller),
+            role=self.caller.role.value,
             action="spec.revert" if draft.reverted_from is not None else "spec.publish",
             target_type="spec",
             target_id=str(dataset_id),
@@ -340,7 +330,7 @@ class SpecWorkflow:
     ) -> None:
         self.audit.record(
             actor=self.who,
-            role=caller_role(self.caller),
+            role=self.caller.role.value,
             action=action,
             target_type="spec_draft",
             target_id=str(draft.id),

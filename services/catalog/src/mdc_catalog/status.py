@@ -156,7 +156,7 @@ def profile_row(event: DatasetVersionCreated) -> DatasetVersionProfile:
         version=event.version,
         reason=event.reason,
         spec_version=event.spec_version,
-        columns=[c.model_dump(mode="json", exclude_none=True) for c in event.columns],
+        columns=[c.model_dump(mode="json") for c in event.columns],
         profile=profile.model_dump(mode="json") if profile else None,
         read=event.read.model_dump(mode="json") if event.read else None,
         binary_columns=profile.stat_type_counts.get(StatType.BINARY.value, 0) if profile else None,

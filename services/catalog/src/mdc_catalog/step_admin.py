@@ -16,7 +16,7 @@ from typing import Any, Literal
 from mdc_common.errors import BadInput, Conflict, NotFound
 from mdc_contracts import utc_now
 
-from mdc_catalog.api.auth import Provider
+from mdc_catalog.api.auth import Caller
 from mdc_catalog.audit import AuditLog
 from mdc_catalog.steps import (
     STEP_FIELDS,
@@ -123,18 +123,10 @@ def plan_steps(
     return changes, graph
 
 
-def provider_role(provider: Provider) -> str | None:
-    # Providers are becoming role-aware; until then there is no role to record.
-    role: Any = getattr(provider, "role", None)
-    if role is None:
-        return None
-    return str(getattr(role, "value", role))
-
-
 class StepAdmin:
     """Provider operations on steps, over one repository and audit log (one request)."""
 
-    def __init__(self, repo: StepRepository, audit: AuditLog, provider: Provider) -> None:
+    def __init__(self, repo: StepRepository, audit: AuditLog, provider: Caller) -> None:
         self.repo = repo
         self.audit = audit
         self.provider = provider
@@ -205,7 +197,7 @@ class StepAdmin:
         self._record("step.delete", step, before=step_public(step).model_dump(mode="json"))
         await self.repo.delete_step(step)
         await self.repo.commit()
-        log.info("step deleted", extra={"step": name, "provider": self.provider.key_fingerprint})
+        log.info("step deleted", extra={"step": name, "provider": self.provider.name})
 
     async def _require_graph(self, graph: Mapping[str, StepIO]) -> None:
         problem = graph_problem(graph)
@@ -237,8 +229,8 @@ class StepAdmin:
     def _record(self, action: str, step: ProcessingStep, *, before: dict[str, Any] | None) -> None:
         deleted = action == "step.delete"
         self.audit.record(
-            actor=self.provider.key_fingerprint,
-            role=provider_role(self.provider),
+            actor=self.provider.name,
+            role=self.provider.role.value,
             action=action,
             target_type="step",
             target_id=str(step.id),

@@ -18,14 +18,14 @@ from mdc_common.errors import BadInput
 from mdc_contracts import DatasetSpec
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mdc_catalog.api.auth import Provider
+from mdc_catalog.api.auth import Caller
 from mdc_catalog.audit import AuditLog
 from mdc_catalog.models import Source, SourceBase
 from mdc_catalog.repository import CatalogRepository
 from mdc_catalog.schemas import DatasetFilter, SourceCreate, SourceUpdate
 from mdc_catalog.service import SourceAdmin, source_public
 from mdc_catalog.specs import SpecSink, publish_spec
-from mdc_catalog.step_admin import StepAdmin, graph_problem, plan_steps, provider_role
+from mdc_catalog.step_admin import StepAdmin, graph_problem, plan_steps
 from mdc_catalog.steps import StepCreate, StepRepository
 from mdc_catalog.yaml_export import SOURCE_FIELDS
 
@@ -264,15 +264,15 @@ async def apply_import(
     spec_sink: SpecSink,
     steps: StepAdmin,
     audit: AuditLog,
-    provider: Provider,
+    provider: Caller,
 ) -> None:
     """Write the planned changes, each with its audit entry. Sources and specs commit one by
     one (as through their own endpoints), the steps together."""
 
     def record(action: str, target_type: str, target_id: uuid.UUID, **change: Any) -> None:
         audit.record(
-            actor=provider.key_fingerprint,
-            role=provider_role(provider),
+            actor=provider.name,
+            role=provider.role.value,
             action=action,
             target_type=target_type,
             target_id=str(target_id),
@@ -307,7 +307,7 @@ async def apply_import(
         record(
             "spec.publish", "spec", dataset_id, before=before, after=spec.model_dump(mode="json")
         )
-        await publish_spec(repo, spec_sink, dataset_id, spec, provider.key_fingerprint)
+        await publish_spec(repo, spec_sink, dataset_id, spec, provider.name)
 
     if plan.steps:
         await steps.upsert(plan.steps)

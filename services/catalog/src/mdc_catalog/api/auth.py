@@ -35,10 +35,6 @@ class Caller:
     key_id: uuid.UUID | None = None  # None for keys configured in the settings
 
 
-# Kept for code written before roles existed: a provider is now any admin-endpoint caller.
-Provider = Caller
-
-
 def key_digest(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 
@@ -88,14 +84,7 @@ def settings_key_name(role: Role, position: int) -> str:
     return f"{role.value}-key-{position}"
 
 
-class ProviderKeys(SettingsKeys):
-    """Provider keys only (MDC_CATALOG_PROVIDER_API_KEYS); the pre-roles interface."""
-
-    def __init__(self, keys: list[str]) -> None:
-        super().__init__({Role.PROVIDER: keys})
-
-
-class ProviderAuthError(Exception):
+class AuthError(Exception):
     """401 (no key) or 403 (invalid key, or a role not allowed), in the MDC error shape."""
 
     def __init__(self, status_code: int, message: str) -> None:
@@ -104,11 +93,8 @@ class ProviderAuthError(Exception):
         self.message = message
 
 
-AuthError = ProviderAuthError
-
-
 async def _auth_error_handler(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ProviderAuthError)
+    assert isinstance(exc, AuthError)
     unauthorized = exc.status_code == 401
     return JSONResponse(
         error_body("Unauthorized" if unauthorized else "Forbidden", exc.message),
@@ -118,4 +104,4 @@ async def _auth_error_handler(_: Request, exc: Exception) -> JSONResponse:
 
 
 def install_auth_errors(app: FastAPI) -> None:
-    app.add_exception_handler(ProviderAuthError, _auth_error_handler)
+    app.add_exception_handler(AuthError, _auth_error_handler)

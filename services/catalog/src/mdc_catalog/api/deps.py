@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mdc_catalog.access import KeyStore, RevokedKey, SqlKeyStore, verify_issued_key
-from mdc_catalog.api.auth import Caller, Provider, ProviderAuthError, Role, SettingsKeys
+from mdc_catalog.api.auth import AuthError, Caller, Role, SettingsKeys
 from mdc_catalog.audit import AuditLog, SqlAuditLog
 from mdc_catalog.config import CatalogSettings
 from mdc_catalog.metrics import CatalogMetrics
@@ -97,9 +97,9 @@ async def get_caller(request: Request, credentials: BearerDep, store: KeyStoreDe
     try:
         caller = await verify_issued_key(store, key)
     except RevokedKey as revoked:
-        raise ProviderAuthError(403, f"the API key {revoked} was revoked") from None
+        raise AuthError(403, f"the API key {revoked} was revoked") from None
     if caller is None:
-        raise ProviderAuthError(403, "the API key is not valid")
+        raise AuthError(403, "the API key is not valid")
     return caller
 
 
@@ -113,11 +113,11 @@ def require_role(*roles: Role) -> Callable[[Caller | None], Caller]:
 
     def check(caller: CallerDep) -> Caller:
         if caller is None:
-            raise ProviderAuthError(
+            raise AuthError(
                 401, f"an API key ({needed}) is required: send 'Authorization: Bearer <key>'"
             )
         if caller.role not in allowed:
-            raise ProviderAuthError(
+            raise AuthError(
                 403, f"this endpoint needs the role {needed}; the key has the role {caller.role}"
             )
         return caller
@@ -133,7 +133,7 @@ require_technician = require_role(Role.TECHNICIAN)
 require_status_reader = require_role(Role.TECHNICIAN, Role.PROVIDER)
 
 AdminDep = Annotated[Caller, Depends(require_admin)]
-ProviderDep = Annotated[Provider, Depends(require_provider)]
+ProviderDep = Annotated[Caller, Depends(require_provider)]
 TechnicianDep = Annotated[Caller, Depends(require_technician)]
 
 
@@ -149,7 +149,7 @@ async def consumer_access(
         return None
     caller = await get_caller(request, credentials, store)
     if caller is None:
-        raise ProviderAuthError(
+        raise AuthError(
             401, "an API key (any role) is required: send 'Authorization: Bearer <key>'"
         )
     return caller

@@ -18,7 +18,7 @@ from mdc_common.errors import Conflict, NotFound
 from mdc_contracts import DatasetSpec
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from mdc_catalog.api.auth import ProviderAuthError
+from mdc_catalog.api.auth import AuthError
 from mdc_catalog.api.deps import AuditDep, ProviderDep, RepositoryDep, SessionDep, require_provider
 from mdc_catalog.spec_diff import SpecDiff
 from mdc_catalog.spec_drafts import (
@@ -95,8 +95,8 @@ def get_spec_workflow(
 WorkflowDep = Annotated[SpecWorkflow, Depends(get_spec_workflow)]
 
 
-def _forbidden_on_self_review(error: SelfReview) -> ProviderAuthError:
-    return ProviderAuthError(403, error.detail)
+def _forbidden_on_self_review(error: SelfReview) -> AuthError:
+    return AuthError(403, error.detail)
 
 
 def _published_or_queued(
