@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def stack() -> Iterator[Stack]:
     from mdc_platform import Platform
 
-    home = ROOT / ".mdc" / "test"
+    # MDC_TEST_HOME / MDC_TEST_BASE_PORT: a second stack beside the first (another checkout).
+    home = Path(os.environ.get("MDC_TEST_HOME", ROOT / ".mdc" / "test"))
     platform = Platform(
         home=home,
         base_port=int(os.environ.get("MDC_TEST_BASE_PORT", "47000")),

@@ -10,15 +10,55 @@ from pathlib import Path
 
 from grafana_foundation_sdk.builders.dashboard import Dashboard, Row
 from grafana_foundation_sdk.builders.prometheus import Dataquery as PrometheusQuery
+from grafana_foundation_sdk.builders.table import Panel as Table
 from grafana_foundation_sdk.builders.timeseries import Panel as Timeseries
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
-from grafana_foundation_sdk.models.dashboard import DataSourceRef
+from grafana_foundation_sdk.models.dashboard import DataSourceRef, DataTransformerConfig
+from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 OUT_DIR = Path(__file__).resolve().parent / "dashboards"
 PROMETHEUS = DataSourceRef(type_val="prometheus", uid="prometheus")
 
+# The catalog's health gauges are recomputed every 30 s by each replica: max(), never sum().
+HEALTH_ROW = "Source health (which sources are stale, failing or drifting)"
+# (title, PromQL) of instant tables, one row per series: the sources needing attention now.
+HEALTH_TABLES: list[tuple[str, str]] = [
+    (
+        "Sources needing attention (problem: failing, stale, drifting)",
+        "max by (source, publisher, problem, detail) (mdc_catalog_source_problem)",
+    ),
+]
+
 # (row, title, unit, PromQL, legend)
 PANELS: list[tuple[str, str, str, str, str]] = [
+    (
+        HEALTH_ROW,
+        "Sources by status",
+        "short",
+        "max by (status) (mdc_catalog_sources)",
+        "{{status}}",
+    ),
+    (
+        HEALTH_ROW,
+        "How late each stale source is",
+        "s",
+        "max by (source) (mdc_catalog_source_overdue_seconds)",
+        "{{source}}",
+    ),
+    (
+        HEALTH_ROW,
+        "Failed downloads and processings, last 24 h",
+        "short",
+        "max(mdc_catalog_recent_failures)",
+        "failures",
+    ),
+    (
+        HEALTH_ROW,
+        "Sources whose schema changed, last 7 days",
+        "short",
+        "max(mdc_catalog_drifting_sources)",
+        "drifting",
+    ),
     (
         "Sources",
         "Source checks by outcome",
@@ -118,6 +158,9 @@ def overview() -> Dashboard:
         if row != current_row:
             board = board.with_row(Row(row))
             current_row = row
+            if row == HEALTH_ROW:
+                for table_title, table_expr in HEALTH_TABLES:
+                    board = board.with_panel(attention_table(table_title, table_expr))
         board = board.with_panel(
             Timeseries()
             .title(title)
@@ -128,6 +171,23 @@ def overview() -> Dashboard:
             .with_target(PrometheusQuery().expr(expr).legend_format(legend))
         )
     return board
+
+
+def attention_table(title: str, expr: str) -> Table:
+    """One line per series of an instant query, without the time and value columns."""
+    return (
+        Table()
+        .title(title)
+        .datasource(PROMETHEUS)
+        .span(24)
+        .height(10)
+        .with_target(PrometheusQuery().expr(expr).instant().format(PromQueryFormat.TABLE))
+        .with_transformation(
+            DataTransformerConfig(
+                id_val="organize", options={"excludeByName": {"Time": True, "Value": True}}
+            )
+        )
+    )
 
 
 DASHBOARDS = {"mdc-overview.json": overview}

@@ -35,6 +35,7 @@ class Stack:
         self.endpoints = endpoints
         env = platform.service_env()
         self.provider_key: str = env["MDC_CATALOG_PROVIDER_API_KEYS"].split(",")[0]
+        self.admin_key: str = env["MDC_CATALOG_ADMIN_API_KEYS"].split(",")[0]
         self.catalog = httpx.Client(base_url=endpoints["catalog"], timeout=10)
         self.admin = httpx.Client(
             base_url=endpoints["catalog"],
@@ -50,10 +51,12 @@ class Stack:
         )
         self.env = env
 
-    def register_source(self, name: str, url: str, interval: int = 2) -> dict[str, Any]:
-        response = self.admin.post(
-            "/admin/sources", json={"name": name, "url": url, "check_interval_seconds": interval}
-        )
+    def register_source(
+        self, name: str, url: str, interval: int = 2, **fields: Any
+    ) -> dict[str, Any]:
+        """POST /admin/sources; `fields` are further source fields (publisher, license, tags...)."""
+        payload = {"name": name, "url": url, "check_interval_seconds": interval, **fields}
+        response = self.admin.post("/admin/sources", json=payload)
         assert response.status_code == 201, response.text
         body: dict[str, Any] = response.json()
         return body

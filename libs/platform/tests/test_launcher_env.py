@@ -24,6 +24,7 @@ SERVICE_ENV_KEYS = {
     "MDC_AIRFLOW_DAG_ID",
     "MDC_CATALOG_URL",
     "MDC_CATALOG_PROVIDER_API_KEYS",
+    "MDC_CATALOG_ADMIN_API_KEYS",
     "MDC_STEPS_FILE",
     "MDC_LOG_LEVEL",
 }
@@ -41,6 +42,7 @@ def test_service_env_contract(ctx: Context) -> None:
     assert env["MDC_AIRFLOW_URL"] == "http://127.0.0.1:47080"
     assert env["MDC_CATALOG_URL"] == "http://127.0.0.1:47001"
     assert env["MDC_CATALOG_PROVIDER_API_KEYS"] == ctx.secrets.provider_api_key
+    assert env["MDC_CATALOG_ADMIN_API_KEYS"] == ctx.secrets.admin_api_key
     assert env["MDC_STEPS_FILE"] == str(ctx.repo_root / "deploy" / "steps.yaml")
     assert env["MDC_AIRFLOW_DAG_ID"] == "mdc_pipeline"
 

@@ -1,11 +1,14 @@
-"""An in-memory key store (implements mdc_catalog.access.KeyStore) and key helpers."""
+"""An in-memory key store (implements mdc_catalog.access.KeyStore), key helpers, and a session
+that keeps the statements it is given (to see what reaches SQL)."""
 
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from mdc_catalog.access import ApiKeyRecord
 from mdc_common.errors import Conflict
+from sqlalchemy.dialects import postgresql
 
 ADMIN_KEY = "admin-bootstrap-key"  # configured as MDC_CATALOG_ADMIN_API_KEYS in conftest
 
@@ -41,3 +44,31 @@ class FakeKeyStore:
 
     async def commit(self) -> None:
         self.commits += 1
+
+
+# What an attacker types into a filter or a key.
+HOSTILE = "x' OR '1'='1'; DROP TABLE catalog.audit_log; --"
+
+
+class CapturingSession:
+    """Stands in for the AsyncSession: keeps the statements, answers with nothing."""
+
+    def __init__(self) -> None:
+        self.statements: list[Any] = []
+
+    async def exec(self, statement: Any) -> Any:
+        self.statements.append(statement)
+        return _NoRows()
+
+
+class _NoRows(list[Any]):
+    def one(self) -> int:
+        return 0
+
+    def first(self) -> None:
+        return None
+
+
+def compiled_sql(statement: Any) -> tuple[str, list[Any]]:
+    compiled = statement.compile(dialect=postgresql.dialect())
+    return str(compiled), list(compiled.params.values())

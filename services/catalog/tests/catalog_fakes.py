@@ -18,6 +18,7 @@ from mdc_catalog.models import (
     DatasetVersionProfile,
     SchemaChangeRecord,
     Source,
+    SourceFailureRecord,
 )
 from mdc_catalog.queries import public_columns, schema_change_public, version_facts
 from mdc_catalog.repository import CatalogRepository, RepositoryScope
@@ -62,6 +63,7 @@ class FakeRepository:
         self.profiles: dict[tuple[uuid.UUID, int], DatasetVersionProfile] = {}
         self.specs: list[DatasetSpecRecord] = []
         self.schema_changes: dict[uuid.UUID, SchemaChangeRecord] = {}
+        self.source_failures: dict[uuid.UUID, SourceFailureRecord] = {}
         self.published: dict[uuid.UUID, int] = {}
         self.commits = 0
         self.dataset_queries: list[DatasetFilter] = []
@@ -225,6 +227,12 @@ class FakeRepository:
         if record.event_id in self.schema_changes:
             return False
         self.schema_changes[record.event_id] = record
+        return True
+
+    async def add_source_failure(self, record: SourceFailureRecord) -> bool:
+        if record.event_id in self.source_failures:
+            return False
+        self.source_failures[record.event_id] = record
         return True
 
     async def list_schema_changes(self, dataset_id: uuid.UUID) -> list[SchemaChangePublic]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from typing import Any
 
 import pytest
-from access_fakes import ADMIN_KEY, FakeKeyStore, bearer
+from access_fakes import ADMIN_KEY, HOSTILE, CapturingSession, FakeKeyStore, bearer, compiled_sql
 from catalog_fakes import AUTH, FakeAuditLog, FakeRepository
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from mdc_catalog.access import ApiKeyRecord, SqlKeyStore, verify_issued_key
 from mdc_catalog.api.auth import Role, SettingsKeys
 
 SOURCE = {"name": "palmer-penguins", "url": "https://data.example.org/penguins.csv"}
@@ -181,35 +184,173 @@ def test_unknown_issued_looking_key_is_403(client: TestClient) -> None:
     assert response.json()["error"]["message"] == "the API key is not valid"
 
 
-# --- the roles matrix ---------------------------------------------------------------------
+# --- every route of the app, walked --------------------------------------------------------
 
-ALLOWED = {
-    # (method, path template): roles allowed (admin is in every set)
-    ("GET", "/admin/sources"): {"admin", "provider", "technician"},
-    ("GET", "/admin/sources/{source}"): {"admin", "provider", "technician"},
-    ("PATCH", "/admin/sources/{source}"): {"admin", "provider"},
-    ("POST", "/admin/sources/{source}/pause"): {"admin", "provider"},
-    ("GET", "/admin/steps"): {"admin", "provider"},
-    ("GET", "/admin/export"): {"admin", "provider"},
-    ("GET", "/admin/audit"): {"admin", "technician"},
-    ("GET", "/admin/keys"): {"admin"},
-    ("GET", "/datasets"): {"admin", "provider", "technician", "consumer"},
+OPEN = "open"  # no key asked for, none checked
+CONSUMER = "consumer"  # MDC_CATALOG_CONSUMER_ACCESS: public, or any valid key
+Protection = str | frozenset[Role]  # OPEN, CONSUMER, or the roles admitted (admin always is)
+
+# The expected protection by method and path, first match wins. A route that matches no rule
+# fails the walk: a new route is classified here before it can pass.
+READ = frozenset({"GET"})
+PROTECTION: list[tuple[frozenset[str] | None, str, Protection]] = [
+    (None, r"/(healthz|metrics|openapi\.json|docs|docs/oauth2-redirect|redoc)", OPEN),
+    (READ, r"/datasets(/.*)?", CONSUMER),
+    (None, r"/admin/keys(/.*)?", frozenset({Role.ADMIN})),
+    (READ, r"/admin/audit(/.*)?", frozenset({Role.TECHNICIAN})),
+    (READ, r"/admin/(health|sources)(/.*)?", frozenset({Role.TECHNICIAN, Role.PROVIDER})),
+    (None, r"/admin/.+", frozenset({Role.PROVIDER})),  # every other read, and every change
+]
+NO_KEY, UNKNOWN_KEY, REVOKED_KEY = "no key", "unknown key", "revoked key"
+# Operations the walk must reach, so that it cannot pass by walking nothing.
+LANDMARKS = {
+    ("GET", "/healthz"),
+    ("GET", "/datasets/{dataset_id}/jsonld"),  # the exports router, guarded where included
+    ("POST", "/admin/sources"),
+    ("POST", "/admin/import"),
+    ("DELETE", "/admin/keys/{key_id}"),
+    ("GET", "/admin/audit"),
 }
 
 
-@pytest.mark.parametrize(("method", "template"), sorted(ALLOWED))
-@pytest.mark.parametrize("role", [role.value for role in Role])
-def test_each_role_is_allowed_or_refused(
-    client: TestClient, keys: dict[str, str], method: str, template: str, role: str
+def _expected_protection(method: str, path: str) -> Protection | None:
+    for methods, pattern, protection in PROTECTION:
+        if (methods is None or method in methods) and re.fullmatch(pattern, path):
+            return protection
+    return None
+
+
+def _operations(app: FastAPI) -> list[tuple[str, str] | str]:
+    """(method, path template) of every route, those of included routers too; a route that
+    is not plain HTTP (a mount, a websocket) comes as its repr, to be classified by hand."""
+    routes: list[Any]
+    try:  # recent FastAPI includes routers lazily: app.routes lists the routers themselves
+        from fastapi.routing import iter_route_contexts
+
+        routes = list(iter_route_contexts(app.routes))
+    except ImportError:
+        routes = list(app.routes)
+    found: list[tuple[str, str] | str] = []
+    for route in routes:
+        methods = getattr(route, "methods", None)
+        if not methods:
+            found.append(repr(route))
+            continue
+        found.extend((method, route.path_format) for method in sorted(methods))
+    return found
+
+
+def _concrete(path: str) -> str:
+    """The template with values of the right type: ids are UUIDs, versions numbers."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name.endswith("id"):
+            return str(uuid.uuid4())
+        return "1" if name == "version" else "x"
+
+    return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
+
+
+def _expected_status(protection: Protection, caller: str, consumer_access: str) -> int | None:
+    """401 or 403, or None for "admitted" (any answer but 401 and 403)."""
+    if protection == OPEN or (protection == CONSUMER and consumer_access == "public"):
+        return None
+    if caller == NO_KEY:
+        return 401
+    if caller in (UNKNOWN_KEY, REVOKED_KEY):
+        return 403
+    if protection == CONSUMER:
+        return None  # any valid key reads
+    assert isinstance(protection, frozenset)
+    return None if Role(caller) in protection | {Role.ADMIN} else 403
+
+
+def _protection_problems(app: FastAPI, callers: dict[str, str | None]) -> list[str]:
+    """Every way in which a route's protection, or its OpenAPI, differs from PROTECTION."""
+    client = TestClient(app, raise_server_exceptions=False)
+    consumer_access = app.state.settings.consumer_access
+    spec = app.openapi()
+    problems: list[str] = []
+    for operation in _operations(app):
+        if isinstance(operation, str):
+            problems.append(f"{operation}: not an HTTP route; classify it by hand")
+            continue
+        method, path = operation
+        protection = _expected_protection(method, path)
+        if protection is None:
+            problems.append(f"{method} {path}: matches no rule of PROTECTION; add one")
+            continue
+        url = _concrete(path)
+        for caller, key in callers.items():
+            response = client.request(method, url, headers=bearer(key) if key else {})
+            expected = _expected_status(protection, caller, consumer_access)
+            if expected is None and response.status_code in (401, 403):
+                problems.append(f"{method} {path}: {caller} refused ({response.status_code})")
+            elif expected is not None and response.status_code != expected:
+                problems.append(
+                    f"{method} {path}: {caller} answered {response.status_code}, not {expected}"
+                )
+            elif expected is not None:
+                code = "Unauthorized" if expected == 401 else "Forbidden"
+                error = response.json()["error"]
+                if error["code"] != code or not error["message"]:
+                    problems.append(f"{method} {path}: {caller}: error {error} lacks a reason")
+        operation_spec = spec["paths"].get(path, {}).get(method.lower())
+        if operation_spec is None:
+            continue  # not in the schema (the docs pages themselves)
+        security = operation_spec.get("security", [])
+        if protection == OPEN:
+            if security:
+                problems.append(f"{method} {path}: open, but the OpenAPI asks for {security}")
+        elif {"ApiKey": []} not in security:
+            problems.append(f"{method} {path}: no bearer security in the OpenAPI")
+        elif not {"401", "403"} <= operation_spec["responses"].keys():
+            problems.append(f"{method} {path}: 401 and 403 not documented")
+    return problems
+
+
+@pytest.fixture
+def callers(client: TestClient, keys: dict[str, str]) -> dict[str, str | None]:
+    revoked = _issue(client, "leaver", "admin")
+    client.delete(f"/admin/keys/{revoked['id']}", headers=bearer(ADMIN_KEY))
+    return {
+        NO_KEY: None,
+        UNKNOWN_KEY: "mdc_admin_" + "x" * 43,
+        REVOKED_KEY: revoked["key"],
+        **keys,  # one issued key per role
+    }
+
+
+@pytest.mark.parametrize("consumer_access", ["public", "key"])
+def test_every_route_has_the_protection_its_path_calls_for(
+    app: FastAPI, callers: dict[str, str | None], consumer_access: str
 ) -> None:
-    path = template.format(source=_source(client))
-    body = {"title": "changed"} if method == "PATCH" else None
-    response = client.request(method, path, json=body, headers=bearer(keys[role]))
-    if role in ALLOWED[(method, template)]:
-        assert response.status_code == 200, response.text
-    else:
-        assert response.status_code == 403, response.text
-        assert role in response.json()["error"]["message"]
+    app.state.settings = app.state.settings.model_copy(update={"consumer_access": consumer_access})
+    walked = set(_operations(app))
+    assert walked >= LANDMARKS
+    scheme = app.openapi()["components"]["securitySchemes"]["ApiKey"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    problems = _protection_problems(app, callers)
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_walk_finds_an_unprotected_or_unclassified_route(
+    app: FastAPI, callers: dict[str, str | None]
+) -> None:
+    async def check_now(source_id: uuid.UUID) -> dict[str, str]:
+        return {"checked": str(source_id)}
+
+    async def anything() -> dict[str, str]:
+        return {}
+
+    app.add_api_route("/admin/sources/{source_id}/check", check_now, methods=["POST"])
+    app.add_api_route("/internal/anything", anything, methods=["GET"])
+    problems = _protection_problems(app, callers)
+    assert "POST /admin/sources/{source_id}/check: no key answered 200, not 401" in problems
+    assert "POST /admin/sources/{source_id}/check: no bearer security in the OpenAPI" in problems
+    assert "GET /internal/anything: matches no rule of PROTECTION; add one" in problems
+    assert all("/admin/sources/{source_id}/check" in p or "/internal" in p for p in problems)
 
 
 def test_admin_key_from_the_settings_may_do_provider_work(client: TestClient) -> None:
@@ -227,3 +368,43 @@ def test_settings_keys_are_named_by_role_and_position() -> None:
     assert admin is not None
     assert (admin.name, admin.role) == ("admin-key-1", Role.ADMIN)
     assert keys.verify("p3") is None
+
+
+# --- keys reach SQL only as digests --------------------------------------------------------
+
+
+class RecordingKeyStore(FakeKeyStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.looked_up: list[str] = []
+
+    async def by_digest(self, digest: str) -> ApiKeyRecord | None:
+        self.looked_up.append(digest)
+        return await super().by_digest(digest)
+
+
+@pytest.mark.parametrize(
+    "key", ["x' OR '1'='1", "mdc_admin_' OR 1=1 --", "mdc_admin_x;DROP TABLE api_keys", ""]
+)
+async def test_a_key_not_of_the_issued_shape_never_reaches_the_store(key: str) -> None:
+    store = RecordingKeyStore()
+    assert await verify_issued_key(store, key) is None
+    assert store.looked_up == []
+
+
+async def test_an_issued_looking_key_is_looked_up_by_its_digest_only() -> None:
+    store = RecordingKeyStore()
+    key = "mdc_admin_" + "A-_z9" * 9
+    assert await verify_issued_key(store, key) is None
+    assert store.looked_up == [hashlib.sha256(key.encode()).hexdigest()]
+
+
+async def test_key_lookups_bind_their_values() -> None:
+    session = CapturingSession()
+    store = SqlKeyStore(session)  # type: ignore[arg-type]
+    await store.by_digest(HOSTILE)
+    await store.by_name(HOSTILE)
+    for statement in session.statements:
+        sql, params = compiled_sql(statement)
+        assert "'1'='1'" not in sql
+        assert params == [HOSTILE]

@@ -1,15 +1,19 @@
-"""Consumer access (public or by key) and the audit trail of source changes."""
+"""Consumer access (public or by key) and the audit trail of admin changes."""
 
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from access_fakes import ADMIN_KEY, bearer
-from catalog_fakes import AUTH, FakeAuditLog
+from access_fakes import ADMIN_KEY, HOSTILE, CapturingSession, bearer, compiled_sql
+from catalog_fakes import AUTH, FakeAuditLog, FakeRepository, version_created
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from mdc_catalog.api.routes.specs import get_spec_review
+from mdc_catalog.audit import AuditFilter, SqlAuditLog
+from mdc_catalog.status import record_dataset_version
 
 SOURCE = {"name": "palmer-penguins", "url": "https://data.example.org/penguins.csv"}
 
@@ -171,3 +175,173 @@ def test_audit_listing_filters_and_is_for_technicians_and_admins(
         client.get("/admin/audit", params={"limit": 0}, headers=bearer(ADMIN_KEY)).status_code
         == 422
     )
+
+
+# --- every kind of admin change, in one trail ---------------------------------------------
+
+SPEC = {"columns": [{"name": "species", "description": "Species", "unit": "none"}]}
+STEP = {
+    "name": "penguins_by_species",
+    "layer": "aggregate",
+    "language": "python",
+    "command": "python steps/by_species.py",
+    "inputs": ["penguins"],
+    "outputs": ["penguins-by-species"],
+}
+IMPORTED = """\
+sources:
+- name: seattle-weather
+  url: https://data.example.org/weather.csv
+steps:
+- name: weather_monthly
+  layer: aggregate
+  language: r
+  command: Rscript steps/monthly.R
+  inputs: [seattle-weather]
+  outputs: [weather-monthly]
+"""
+JANE, JOHN, ADMIN = "jane.doe", "john.roe", "admin-key-1"  # two providers and the settings key
+ROLES = {JANE: "provider", JOHN: "provider", ADMIN: "admin"}
+# (actor, action, target type, target, before recorded, after recorded), in order.
+TRAIL = [
+    (ADMIN, "key.create", "key", "jane-key", False, True),
+    (ADMIN, "key.create", "key", "john-key", False, True),
+    (JANE, "source.create", "source", "source", False, True),
+    (JANE, "source.update", "source", "source", True, True),
+    (JANE, "source.pause", "source", "source", True, True),
+    (JANE, "source.resume", "source", "source", True, True),
+    (JANE, "spec_draft.create", "spec_draft", "draft", False, True),
+    (JANE, "spec_draft.update", "spec_draft", "draft", True, True),
+    (JANE, "spec_draft.submit", "spec_draft", "draft", True, True),
+    (JOHN, "spec_draft.reject", "spec_draft", "draft", True, True),
+    (JANE, "spec_draft.update", "spec_draft", "draft", True, True),
+    (JANE, "spec_draft.submit", "spec_draft", "draft", True, True),
+    (JOHN, "spec_draft.approve", "spec_draft", "draft", True, True),
+    (JOHN, "spec.publish", "spec", "source", False, True),  # version 1: nothing before
+    (JANE, "spec_draft.submit", "spec_draft", "put", False, True),  # PUT .../spec, reviewed
+    (JOHN, "spec_draft.approve", "spec_draft", "put", True, True),
+    (JOHN, "spec.publish", "spec", "source", True, True),
+    (JANE, "spec.revert", "spec_draft", "revert", False, True),
+    (JOHN, "spec_draft.approve", "spec_draft", "revert", True, True),
+    (JOHN, "spec.revert", "spec", "source", True, True),
+    (JANE, "spec_draft.create", "spec_draft", "dropped", False, True),
+    (JANE, "spec_draft.delete", "spec_draft", "dropped", True, False),
+    (JANE, "step.create", "step", "step", False, True),
+    (JANE, "step.update", "step", "step", True, True),
+    (JANE, "step.delete", "step", "step", True, False),
+    (JANE, "source.create", "source", "imported source", False, True),  # once, not twice
+    (JANE, "step.create", "step", "imported step", False, True),
+    (ADMIN, "key.revoke", "key", "john-key", True, True),
+    (JANE, "source.delete", "source", "source", True, True),
+]
+
+
+async def test_every_admin_change_is_audited_once_with_who_what_when_before_after(
+    app: FastAPI, client: TestClient, repo: FakeRepository, audit: FakeAuditLog
+) -> None:
+    app.dependency_overrides[get_spec_review] = lambda: "required"  # approve and reject too
+    ids: dict[str, str] = {}
+
+    def call(method: str, path: str, key: str, expected: int, **kwargs: Any) -> Any:
+        response = client.request(method, path, headers=bearer(key), **kwargs)
+        assert response.status_code == expected, response.text
+        return response.json() if response.content else None
+
+    def issue(name: str) -> str:
+        issued = call(
+            "POST", "/admin/keys", ADMIN_KEY, 201, json={"name": name, "role": "provider"}
+        )
+        ids[f"{name.split('.')[0]}-key"] = issued["id"]
+        key: str = issued["key"]
+        return key
+
+    jane, john = issue(JANE), issue(JOHN)
+    source = call("POST", "/admin/sources", jane, 201, json=SOURCE)
+    ids["source"], source_path = source["id"], f"/admin/sources/{source['id']}"
+    call("PATCH", source_path, jane, 200, json={"title": "Penguins"})
+    call("POST", f"{source_path}/pause", jane, 200)
+    call("POST", f"{source_path}/resume", jane, 200)
+    await record_dataset_version(repo, version_created(uuid.UUID(source["id"])))
+
+    spec = f"/admin/datasets/{source['id']}/spec"
+    # Each write of a draft names the revision it read (409 otherwise).
+    draft = call("POST", f"{spec}/drafts", jane, 201, json={"spec": SPEC})
+    ids["draft"], url = draft["id"], f"{spec}/drafts/{draft['id']}"
+    for key, verb, body in [
+        (jane, "PUT", {"spec": {"columns": []}}),
+        (jane, "submit", {}),
+        (john, "reject", {"comment": "keep the description"}),
+        (jane, "PUT", {"spec": SPEC}),
+        (jane, "submit", {}),
+        (john, "approve", {}),
+    ]:
+        method, path = ("PUT", url) if verb == "PUT" else ("POST", f"{url}/{verb}")
+        draft = call(method, path, key, 200, json={**body, "revision": draft["revision"]})
+    for name, method, path, body in [
+        ("put", "PUT", spec, {"columns": []}),  # under review: a pending draft (202)
+        ("revert", "POST", f"{spec}/revert", {"version": 1}),
+    ]:
+        pending = call(method, path, jane, 202, json=body)
+        ids[name] = pending["id"]
+        approval = {"revision": pending["revision"]}
+        call("POST", f"{spec}/drafts/{pending['id']}/approve", john, 200, json=approval)
+    ids["dropped"] = call("POST", f"{spec}/drafts", jane, 201, json={})["id"]
+    call("DELETE", f"{spec}/drafts/{ids['dropped']}", jane, 204)
+
+    ids["step"] = call("POST", "/admin/steps", jane, 201, json=STEP)["id"]
+    call("PATCH", f"/admin/steps/{STEP['name']}", jane, 200, json={"owner": "ecology"})
+    call("DELETE", f"/admin/steps/{STEP['name']}", jane, 204)
+
+    headers = {**bearer(jane), "Content-Type": "application/yaml"}
+    imported = client.post("/admin/import", content=IMPORTED.encode(), headers=headers)
+    assert imported.status_code == 200, imported.text
+    listed = call("GET", "/admin/sources", jane, 200, params={"name": "seattle-weather"})
+    ids["imported source"] = listed["items"][0]["id"]
+    ids["imported step"] = call("GET", "/admin/steps/weather_monthly", jane, 200)["id"]
+
+    call("DELETE", f"/admin/keys/{ids['john-key']}", ADMIN_KEY, 204)
+    call("DELETE", source_path, jane, 204)
+
+    recorded = [
+        (e.actor, e.action, e.target_type, e.target_id, e.before is not None, e.after is not None)
+        for e in audit.recorded
+    ]
+    expected = [
+        (actor, action, kind, ids[target], before, after)
+        for actor, action, kind, target, before, after in TRAIL
+    ]
+    assert recorded == expected
+    assert [e.role for e in audit.recorded] == [ROLES[e.actor] for e in audit.recorded]
+    times = [e.at for e in audit.recorded]
+    assert times == sorted(times)
+    # The same trail through the API, for the technician's eyes.
+    listing = client.get("/admin/audit", params={"limit": 500}, headers=bearer(ADMIN_KEY)).json()
+    assert listing["total"] == len(TRAIL)
+
+
+# --- nothing typed reaches SQL but as a bound parameter -----------------------------------
+
+
+async def test_audit_listing_filters_are_bound_parameters() -> None:
+    session = CapturingSession()
+    since = datetime(2026, 1, 1, tzinfo=UTC)
+    query = AuditFilter(
+        actor=HOSTILE, action=HOSTILE, target_type=HOSTILE, target_id=HOSTILE, since=since
+    )
+    await SqlAuditLog(session).entries(query)  # type: ignore[arg-type]
+    assert len(session.statements) == 2  # the count and the page
+    for statement in session.statements:
+        sql, params = compiled_sql(statement)
+        assert "'1'='1'" not in sql
+        assert "DROP" not in sql
+        assert params.count(HOSTILE) == 4
+        assert since in params
+
+
+async def test_audit_listing_without_filters_builds_its_statements() -> None:
+    # Every filter left out, `since` included (`at >= None` used to raise: a 500 on PostgreSQL).
+    session = CapturingSession()
+    await SqlAuditLog(session).entries(AuditFilter())  # type: ignore[arg-type]
+    for statement in session.statements:
+        sql, _ = compiled_sql(statement)
+        assert "WHERE" not in sql

@@ -8,7 +8,13 @@ import pytest
 from health_fakes import make_source
 from mdc_catalog.cadence import CADENCE_PERIODS, Cadence, stale_cutoffs, staleness
 from mdc_catalog.config import CatalogSettings
-from mdc_catalog.health_view import source_failure, source_health
+from mdc_catalog.health_view import (
+    FailureFilter,
+    SchemaChangeFilter,
+    SourceStatus,
+    source_health,
+    source_status,
+)
 from mdc_catalog.schemas import SourceCreate, SourceUpdate
 from pydantic import ValidationError
 
@@ -136,29 +142,86 @@ def test_source_view_reports_next_check_latest_error_and_drift() -> None:
     assert not narrower.drifting
 
 
-def test_unchecked_source_has_no_next_check_nor_error() -> None:
+def test_unchecked_source_is_due_for_a_check_since_its_creation() -> None:
+    created = NOW - timedelta(hours=3)
     view = source_health(
-        make_source("new", NOW), last_schema_change_at=None, now=NOW, grace_factor=1.5, drift_days=7
+        make_source("new", created),
+        last_schema_change_at=None,
+        now=NOW,
+        grace_factor=1.5,
+        drift_days=7,
     )
-    assert (view.next_check_at, view.last_error, view.stale, view.drifting) == (
-        None,
-        None,
-        False,
-        False,
-    )
+    # The change-detector checks a new source at once: three hours on, that check is late.
+    assert view.next_check_at == created
+    assert (view.last_checked_at, view.last_outcome, view.last_error) == (None, None, None)
+    assert (view.stale, view.drifting, view.status) == (False, False, SourceStatus.OK)
     assert view.cadence is Cadence.UNKNOWN
 
 
-def test_failure_keeps_both_errors_and_dates_from_the_latest() -> None:
-    assert source_failure(make_source("ok", CREATED)) is None
+def test_unchecked_daily_source_goes_stale_from_its_creation() -> None:
+    view = source_health(
+        make_source("new", NOW - timedelta(days=2), cadence=Cadence.DAILY),
+        last_schema_change_at=None,
+        now=NOW,
+        grace_factor=1.5,
+        drift_days=7,
+    )
+    assert view.status is SourceStatus.STALE
+    assert view.overdue_by_seconds == timedelta(hours=12).total_seconds()
+
+
+def test_paused_source_has_no_next_check() -> None:
+    source = make_source("p", CREATED, active=False, last_checked_at=NOW - timedelta(days=1))
+    view = source_health(
+        source, last_schema_change_at=None, now=NOW, grace_factor=1.5, drift_days=7
+    )
+    assert view.next_check_at is None
+    assert view.status is SourceStatus.PAUSED
+
+
+@pytest.mark.parametrize(
+    ("active", "failing", "stale", "expected"),
+    [
+        (False, True, True, SourceStatus.PAUSED),
+        (True, True, True, SourceStatus.FAILING),
+        (True, True, False, SourceStatus.FAILING),
+        (True, False, True, SourceStatus.STALE),
+        (True, False, False, SourceStatus.OK),
+    ],
+)
+def test_one_status_per_source_in_order_of_precedence(
+    active: bool, failing: bool, stale: bool, expected: SourceStatus
+) -> None:
+    assert source_status(active=active, failing=failing, stale=stale) is expected
+
+
+def test_view_keeps_both_open_errors_and_shows_the_latest() -> None:
     source = make_source(
         "bad",
         CREATED,
         check_error=_error(NOW - timedelta(hours=1)),
-        processing_error=_error(NOW - timedelta(hours=3), reason="processing"),
+        processing_error=_error(NOW - timedelta(hours=3), reason="processing", stage="parse"),
     )
-    failure = source_failure(source)
-    assert failure is not None
-    assert failure.failed_at == NOW - timedelta(hours=1)
-    assert failure.check_error is not None
-    assert failure.processing_error is not None
+    view = source_health(
+        source, last_schema_change_at=None, now=NOW, grace_factor=1.5, drift_days=7
+    )
+    assert view.status is SourceStatus.FAILING
+    assert view.last_error is not None
+    assert view.last_error.reason == "http_status"
+    assert view.check_error is not None
+    assert view.check_error.reason == "http_status"
+    assert view.processing_error is not None
+    assert view.processing_error.stage == "parse"
+
+
+@pytest.mark.parametrize("value", ["2025-06-15T10:00:00", "0001-01-01T00:00:00+14:00", "yesterday"])
+def test_instants_need_a_zone_and_must_exist_in_utc(value: str) -> None:
+    with pytest.raises(ValidationError):
+        FailureFilter.model_validate({"since": value})
+
+
+def test_instants_are_normalized_to_utc() -> None:
+    query = SchemaChangeFilter.model_validate({"since": "2025-06-15T14:00:00+02:00"})
+    assert query.since == datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
+    assert query.since is not None
+    assert query.since.utcoffset() == timedelta(0)

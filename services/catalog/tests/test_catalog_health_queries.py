@@ -8,19 +8,22 @@ from typing import Any
 
 import pytest
 from mdc_catalog import health_queries as q
-from mdc_catalog.cadence import CADENCE_PERIODS, stale_cutoffs
+from mdc_catalog.cadence import CADENCE_PERIODS, Cadence, stale_cutoffs
 from mdc_catalog.health_view import (
     FailureFilter,
+    FailureKind,
     HealthSort,
     SchemaChangeFilter,
     SortOrder,
     SourceHealthFilter,
+    SourceStatus,
 )
 from sqlalchemy.dialects import postgresql
 
 DIALECT = postgresql.dialect()  # type: ignore[no-untyped-call]
 NOW = datetime(2025, 6, 15, 12, 0, tzinfo=UTC)
 HOSTILE = "x'; DROP TABLE catalog.source; --"
+SHORT_HOSTILE = "'; DROP TABLE s; --"
 
 
 def _compiled(statement: Any) -> tuple[str, list[Any]]:
@@ -99,34 +102,125 @@ def test_count_has_the_same_filters_without_paging() -> None:
     assert 5 not in params
 
 
-def test_failures_are_newest_first_and_since_is_bound() -> None:
-    since = NOW - timedelta(days=1)
-    sql, params = _compiled(q.failure_search(FailureFilter(since=since)))
-    assert "greatest(" in sql
-    assert "->>" in sql
-    assert "DESC NULLS LAST" in sql
-    assert since in params
+@pytest.mark.parametrize(
+    ("status", "fragments"),
+    [
+        (SourceStatus.PAUSED, ["NOT catalog.source.active"]),
+        (SourceStatus.FAILING, ["catalog.source.active AND (coalesce(jsonb_typeof("]),
+        (SourceStatus.STALE, ["NOT (coalesce(jsonb_typeof(", "catalog.source.active AND"]),
+        (SourceStatus.OK, ["NOT (coalesce(jsonb_typeof(", "AND NOT (catalog.source.active AND"]),
+    ],
+)
+def test_each_status_is_one_condition(status: SourceStatus, fragments: list[str]) -> None:
+    sql, params = _compiled(q.source_health_search(SourceHealthFilter(status=[status]), NOW, 1.5))
+    for fragment in fragments:
+        assert fragment in sql
+    if status in (SourceStatus.STALE, SourceStatus.OK):
+        assert set(stale_cutoffs(NOW, 1.5).values()) <= set(params)
+    else:
+        assert not set(stale_cutoffs(NOW, 1.5).values()) & set(params)
+
+
+def test_several_statuses_are_alternatives_in_a_stable_order() -> None:
+    one = SourceHealthFilter(status=[SourceStatus.STALE, SourceStatus.PAUSED])
+    other = SourceHealthFilter(status=[SourceStatus.PAUSED, SourceStatus.STALE, SourceStatus.STALE])
+    sql, _ = _compiled(q.source_health_search(one, NOW, 1.5))
+    assert " OR " in sql
+    assert sql == _compiled(q.source_health_search(other, NOW, 1.5))[0]
+
+
+def test_checked_and_cadence_filters() -> None:
+    query = SourceHealthFilter(checked=False, cadence=Cadence.YEARLY)
+    sql, params = _compiled(q.source_health_search(query, NOW, 1.5))
+    assert "catalog.source.last_checked_at IS NULL" in sql
+    assert "yearly" in params
+    sql, _ = _compiled(q.source_health_search(SourceHealthFilter(checked=True), NOW, 1.5))
+    assert "catalog.source.last_checked_at IS NOT NULL" in sql
+
+
+def test_failure_history_joins_live_sources_and_binds_every_filter() -> None:
+    source_id = uuid.uuid4()
+    query = FailureFilter(
+        since=NOW - timedelta(days=1),
+        until=NOW,
+        kind=FailureKind.DOWNLOAD,
+        reason=SHORT_HOSTILE,
+        stage="parse",
+        source_id=source_id,
+        source="100%",
+        publisher=HOSTILE,
+    )
+    sql, params = _compiled(q.failure_search(query))
+    assert "DROP TABLE" not in sql
+    assert "JOIN catalog.source ON catalog.source.id = catalog.source_failure.source_id" in sql
+    assert "catalog.source.deleted_at IS NULL" in sql
+    assert {NOW - timedelta(days=1), NOW, "download", SHORT_HOSTILE, "parse", source_id} <= set(
+        params
+    )
+    assert HOSTILE.lower() in params
+    assert "100/%" in params
+    # Newest first; the event id breaks ties, so pages never overlap.
+    assert (
+        "ORDER BY catalog.source_failure.occurred_at DESC, catalog.source_failure.event_id" in sql
+    )
+    count_sql, count_params = _compiled(q.failure_count(query))
+    assert count_sql.startswith("SELECT count(*)")
+    assert "LIMIT" not in count_sql
+    assert source_id in count_params
+
+
+def test_pruning_deletes_only_older_failures() -> None:
+    sql, params = _compiled(q.prune_failures(NOW))
+    assert sql.startswith("DELETE FROM catalog.source_failure")
+    assert "occurred_at <" in sql
+    assert params == [NOW]
 
 
 def test_schema_changes_filters() -> None:
-    dataset_id = uuid.uuid4()
-    query = SchemaChangeFilter(breaking=True, since=NOW, dataset_id=dataset_id, dataset=HOSTILE)
+    dataset_id, source_id = uuid.uuid4(), uuid.uuid4()
+    query = SchemaChangeFilter(
+        breaking=True,
+        since=NOW,
+        until=NOW + timedelta(days=1),
+        dataset_id=dataset_id,
+        dataset=HOSTILE,
+        source_id=source_id,
+        source="roads",
+        publisher="Region",
+    )
     sql, params = _compiled(q.schema_change_search(query))
     assert "DROP TABLE" not in sql
-    assert {NOW, dataset_id, HOSTILE} <= set(params)
+    assert {NOW, NOW + timedelta(days=1), dataset_id, HOSTILE, source_id, "region"} <= set(params)
+    assert "%roads%" not in params  # icontains binds the bare text
     assert "LEFT OUTER JOIN catalog.dataset" in sql
+    assert "LEFT OUTER JOIN catalog.source" in sql
     assert "ORDER BY catalog.schema_change.occurred_at DESC" in sql
+    assert "catalog.schema_change.event_id" in sql.split("ORDER BY")[1]
     count_sql, _ = _compiled(q.schema_change_count(query))
     assert count_sql.startswith("SELECT count(*)")
+    assert "LEFT OUTER JOIN catalog.source" in count_sql
     assert "LIMIT" not in count_sql
+
+
+def test_attention_lists_active_sources_failing_stale_or_drifting() -> None:
+    sql, params = _compiled(q.attention_search(NOW, 1.5))
+    assert "catalog.source.deleted_at IS NULL AND catalog.source.active" in sql
+    assert "jsonb_typeof" in sql
+    assert "AS breaking_drift" in sql
+    assert NOW - timedelta(days=7) in params
+    assert set(stale_cutoffs(NOW, 1.5).values()) <= set(params)
+    assert "LIMIT" not in sql
 
 
 def test_summary_counts_live_sources_with_the_same_rules() -> None:
     sql, params = _compiled(q.summary_statement(NOW, 1.5))
     for label in ("sources", "active", "failing", "stale", "drifting", "datasets"):
         assert f"AS {label}" in sql
-    assert "AS recent_versions" in sql
+    for label in ("never_checked", "recent_failures", "recent_versions"):
+        assert f"AS {label}" in sql
+    for status in SourceStatus:
+        assert f"AS status_{status.value}" in sql
     assert "WHERE catalog.source.deleted_at IS NULL" in sql
     assert NOW - timedelta(days=7) in params  # drifting window
-    assert NOW - timedelta(hours=24) in params  # recent versions window
+    assert NOW - timedelta(hours=24) in params  # recent versions and failures window
     assert set(stale_cutoffs(NOW, 1.5).values()) <= set(params)

@@ -1,11 +1,16 @@
-"""Spec preview and spec diff: pure functions over stored columns and specs."""
+"""Spec preview and spec diff: pure functions over stored columns and specs, and the preview
+endpoint ("this is the schema you would get")."""
 
 from __future__ import annotations
 
+from catalog_fakes import AUTH, FakeAuditLog, FakeRepository, FakeSpecSink, column
+from fastapi.testclient import TestClient
+from mdc_catalog.models import DatasetSpecRecord, Source
 from mdc_catalog.schemas import ColumnPublic
 from mdc_catalog.spec_diff import diff_specs
-from mdc_catalog.spec_preview import SpecPreview, preview_spec
+from mdc_catalog.spec_preview import PreviewIssue, SpecPreview, preview_spec
 from mdc_contracts import DatasetSpec, ValueCount
+from spec_fakes import FakeSpecDraftRepository, SpecDesk, seed_dataset
 
 
 def _column(
@@ -49,8 +54,8 @@ def _preview(spec: dict[str, object], columns: list[ColumnPublic] = COLUMNS) -> 
     return preview_spec(DatasetSpec.model_validate(spec), columns, version=3)
 
 
-def _codes(issues: list[object]) -> list[tuple[str, str | None]]:
-    return [(i.code, i.column) for i in issues]  # type: ignore[attr-defined]
+def _codes(issues: list[PreviewIssue]) -> list[tuple[str, str | None]]:
+    return [(i.code, i.column) for i in issues]
 
 
 def test_preview_gives_the_effective_schema() -> None:
@@ -99,14 +104,53 @@ def test_preview_without_select_keeps_file_order_and_undoes_old_renames() -> Non
     assert preview.ok
 
 
-def test_preview_warns_about_unknown_and_output_named_columns() -> None:
+def test_preview_errors_on_unknown_and_output_named_columns() -> None:
     renamed = [_column("isle", 0, source_name="island", top=["Dream"])]
     preview = _preview(
         {"columns": [{"name": "isle", "unit": "x"}, {"name": "ghost", "unit": "y"}]}, renamed
     )
-    assert _codes(preview.warnings) == [("output_name_used", "isle"), ("unknown_column", "ghost")]
-    assert "raw-file name" in preview.warnings[0].message
+    assert _codes(preview.errors) == [("output_name_used", "isle"), ("unknown_column", "ghost")]
+    assert "name it 'island'" in preview.errors[0].message
+    assert "'island'" in preview.errors[1].message  # the raw columns it could have meant
+    assert preview.warnings == []
+
+
+def test_preview_only_warns_about_names_an_earlier_select_may_hide() -> None:
+    """The latest version was made with a spec whose `select` dropped raw columns: the catalog
+    cannot see them, so an unknown name may be one of them."""
+    made_with = DatasetSpec.model_validate({"select": ["species", "island"]})
+    spec = DatasetSpec.model_validate(
+        {"columns": [{"name": "sex", "pii": True}], "select": ["species", "body_mass_g"]}
+    )
+    preview = preview_spec(spec, COLUMNS[:2], 3, made_with=made_with, made_with_version=4)
     assert preview.errors == []
+    assert _codes(preview.warnings) == [
+        ("column_not_visible", "sex"),
+        ("select_not_visible", "body_mass_g"),
+    ]
+    assert preview.made_with_spec_version == 4
+    without_select = preview_spec(spec, COLUMNS[:2], 3, made_with=DatasetSpec())
+    assert _codes(without_select.errors) == [
+        ("unknown_column", "sex"),
+        ("select_missing", "body_mass_g"),
+    ]
+
+
+def test_preview_warns_when_a_type_the_earlier_spec_fixed_is_inferred_again() -> None:
+    made_with = DatasetSpec.model_validate({"columns": [{"name": "code", "dtype": "string"}]})
+    dropped = preview_spec(DatasetSpec(), COLUMNS, 3, made_with=made_with, made_with_version=2)
+    assert _codes(dropped.warnings) == [("dtype_reinferred", "code")]
+    assert "spec version 2" in dropped.warnings[0].message
+    kept = DatasetSpec.model_validate({"columns": [{"name": "code", "dtype": "string"}]})
+    assert preview_spec(kept, COLUMNS, 3, made_with=made_with).warnings == []
+
+
+def test_preview_lists_the_missing_value_tokens_of_each_column() -> None:
+    preview = _preview(
+        {"null_tokens": ["NA"], "columns": [{"name": "code", "null_tokens": ["-", "NA"]}]}
+    )
+    tokens = {c.name: c.null_tokens for c in preview.columns}
+    assert (tokens["code"], tokens["species"]) == (["NA", "-"], ["NA"])
 
 
 def test_preview_errors_on_a_select_of_a_missing_column_but_skips_gone_spec_columns() -> None:
@@ -116,8 +160,8 @@ def test_preview_errors_on_a_select_of_a_missing_column_but_skips_gone_spec_colu
             "select": ["species", "nope", "phantom"],
         }
     )
-    assert _codes(preview.errors) == [("select_missing", "nope")]
-    assert ("select_skipped", "phantom") in _codes(preview.warnings)
+    assert _codes(preview.errors) == [("unknown_column", "ghost"), ("select_missing", "nope")]
+    assert _codes(preview.warnings) == [("select_skipped", "phantom")]
     assert [c.name for c in preview.columns] == ["species"]
 
 
@@ -150,13 +194,43 @@ def test_preview_errors_on_impossible_casts_only() -> None:
     )
     assert _codes(preview.errors) == [("impossible_cast", "species"), ("impossible_cast", "code")]
     assert "'x1'" in preview.errors[1].message
-    numbers = [_column("n", 0, top=["1", " 2", "-3", "NA"], bounds=("-3", "2"))]
+    numbers = [_column("n", 0, top=["1", "2", "-3", "NA"], bounds=("-3", "2"))]
     as_int = _preview(
         {"null_tokens": ["NA"], "columns": [{"name": "n", "dtype": "int64"}]}, numbers
     )
     assert as_int.ok  # null tokens are missing values, not text to cast
     as_float = _preview({"columns": [{"name": "n", "dtype": "float64"}]}, numbers)
     assert _codes(as_float.errors) == [("impossible_cast", "n")]
+
+
+def test_preview_casts_text_by_polars_rules() -> None:
+    """Polars reads no surrounding spaces, separators or non-ASCII digits as numbers; it reads
+    exponents, 'inf' and 'NaN' as floats."""
+    padded = [_column("n", 0, top=["1", " 2", "1_000", "٣", "99999999999999999999"])]
+    as_int = _preview({"columns": [{"name": "n", "dtype": "int64"}]}, padded)
+    assert all(v in as_int.errors[0].message for v in ("' 2'", "'1_000'", "'٣'", "'9999"))
+    assert "'1'" not in as_int.errors[0].message
+    floats = [_column("x", 0, top=["1e3", ".5", "-inf", "NaN", "5."])]
+    assert _preview({"columns": [{"name": "x", "dtype": "float64"}]}, floats).ok
+
+
+def test_preview_checks_numbers_read_as_booleans() -> None:
+    flags = [_column("f", 0, dtype="Int64", stat_type="binary", top=["0", "1"], bounds=("0", "1"))]
+    assert _preview({"columns": [{"name": "f", "dtype": "boolean"}]}, flags).ok
+    counts = [_column("c", 0, dtype="Int64", stat_type="count", bounds=("0", "7"))]
+    preview = _preview({"columns": [{"name": "c", "dtype": "boolean"}]}, counts)
+    assert _codes(preview.errors) == [("impossible_cast", "c")]
+    assert "'7'" in preview.errors[0].message
+    # A typed column cast to another number type is not checked: polars converts it.
+    assert _preview({"columns": [{"name": "c", "dtype": "float64"}]}, counts).ok
+
+
+def test_preview_of_an_enum_without_levels() -> None:
+    preview = _preview({"columns": [{"name": "size", "dtype": "enum"}]})
+    assert preview.ok
+    assert preview.columns[3].categories == ["L", "M", "S", "XL"]  # observed, sorted
+    partial = _preview({"columns": [{"name": "code", "dtype": "enum"}]})
+    assert partial.columns[4].dtype == "Enum(categories=<observed values>)"
 
 
 def test_preview_checks_date_formats_as_warnings() -> None:
@@ -218,3 +292,72 @@ def test_diff_is_field_level_and_ignores_column_order() -> None:
         "columns[b]",
         "columns[gone]",
     ]
+
+
+# --- the endpoint ----------------------------------------------------------------------------
+
+
+async def test_preview_answers_the_schema_and_changes_nothing(
+    client: TestClient,
+    repo: FakeRepository,
+    spec_sink: FakeSpecSink,
+    audit: FakeAuditLog,
+    spec_drafts: FakeSpecDraftRepository,
+) -> None:
+    desk = SpecDesk(client, await seed_dataset(repo), AUTH)
+    spec = {
+        "columns": [
+            {"name": "species", "rename_to": "kind", "categories": ["a", "b"]},
+            {"name": "ghost", "unit": "g"},
+        ],
+        "select": ["kind", "missing"],
+    }
+    draft = desk.create(spec).json()
+    commits, recorded = repo.commits, len(audit.recorded)
+    drafts_before = {k: v.model_copy() for k, v in spec_drafts.drafts.items()}
+    url = f"{desk.base}/preview"
+    by_draft = client.post(url, json={"draft_id": draft["id"]}, headers=AUTH)
+    by_body = client.post(url, json={"spec": spec}, headers=AUTH)
+    assert by_draft.status_code == by_body.status_code == 200
+    assert by_draft.json() == by_body.json()
+    preview = by_body.json()
+    assert preview["against_version"] == 1
+    assert [(c["name"], c["source_name"]) for c in preview["columns"]] == [("kind", "species")]
+    assert {(e["code"], e["column"]) for e in preview["errors"]} == {
+        ("values_outside_categories", "species"),  # 'c' is observed
+        ("unknown_column", "ghost"),
+        ("select_missing", "missing"),
+    }
+    assert (repo.commits, len(audit.recorded), spec_sink.events) == (commits, recorded, [])
+    assert spec_drafts.drafts == drafts_before
+    both = client.post(url, json={"spec": spec, "draft_id": draft["id"]}, headers=AUTH)
+    assert both.status_code == 422
+    impossible = client.post(
+        url, json={"spec": {"columns": [{"name": "x", "ordered": True}]}}, headers=AUTH
+    )
+    assert impossible.status_code == 422
+    no_version = Source(name="later", url="https://data.example.org/later.csv")
+    repo.sources[no_version.id] = no_version
+    early = client.post(
+        f"/admin/datasets/{no_version.id}/spec/preview", json={"spec": spec}, headers=AUTH
+    )
+    assert early.status_code == 409
+    assert client.post(url, json={"spec": spec}).status_code == 401
+
+
+async def test_preview_knows_the_spec_the_latest_version_was_made_with(
+    client: TestClient, repo: FakeRepository
+) -> None:
+    """Version 1 of the data was made with spec version 1, whose `select` dropped `sex`."""
+    stored = [column("species", 0), column("island", 1)]
+    dataset_id = await seed_dataset(repo, stored, spec_version=1)
+    made_with = DatasetSpec.model_validate({"select": ["species", "island"]})
+    repo.specs.append(
+        DatasetSpecRecord(dataset_id=dataset_id, version=1, spec=made_with.model_dump(mode="json"))
+    )
+    spec = {"columns": [{"name": "sex", "pii": True}], "select": ["species", "sex"]}
+    url = f"/admin/datasets/{dataset_id}/spec/preview"
+    preview = client.post(url, json={"spec": spec}, headers=AUTH).json()
+    assert preview["made_with_spec_version"] == 1
+    assert preview["errors"] == []
+    assert [w["code"] for w in preview["warnings"]] == ["column_not_visible", "select_not_visible"]

@@ -79,6 +79,7 @@ def print_summary(platform: Platform, airflow: bool, demo: bool) -> None:
         lines.append(f"  {'demo files':<20} {e['demo-files']}/")
     lines += [
         f"  demo provider key    {s.provider_api_key}",
+        f"  catalog admin key    {s.admin_api_key}  (issues and revokes API keys)",
         f"  home                 {platform.home}  (logs: mdc logs NAME)",
     ]
     print("\n".join(lines))

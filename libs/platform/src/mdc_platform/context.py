@@ -99,6 +99,7 @@ class Context:
             "MDC_AIRFLOW_DAG_ID": AIRFLOW_DAG_ID,
             "MDC_CATALOG_URL": self.url(p.service("catalog")),
             "MDC_CATALOG_PROVIDER_API_KEYS": s.provider_api_key,
+            "MDC_CATALOG_ADMIN_API_KEYS": s.admin_api_key,
             "MDC_STEPS_FILE": str(self.steps_file),
             "MDC_LOG_LEVEL": "INFO",
         }

@@ -18,6 +18,7 @@ class Secrets:
     s3_access_key: str
     s3_secret_key: str
     provider_api_key: str
+    admin_api_key: str  # the catalog's bootstrap admin: issues and revokes keys
     airflow_username: str
     airflow_password: str
     airflow_jwt_secret: str
@@ -29,6 +30,7 @@ class Secrets:
             s3_access_key=S3_ACCESS_KEY,
             s3_secret_key=secrets.token_urlsafe(30),
             provider_api_key="mdc-demo-" + secrets.token_urlsafe(24),
+            admin_api_key="mdc-admin-" + secrets.token_urlsafe(24),
             airflow_username=AIRFLOW_USERNAME,
             airflow_password=AIRFLOW_DEFAULT_PASSWORD,
             airflow_jwt_secret=secrets.token_hex(64),

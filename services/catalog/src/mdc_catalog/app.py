@@ -27,11 +27,12 @@ from mdc_catalog.api.routes import steps as step_routes
 from mdc_catalog.config import SCHEMA, SERVICE, CatalogSettings
 from mdc_catalog.facts import backfill_dataset_facts
 from mdc_catalog.handlers import register_handlers
+from mdc_catalog.health_gauges import keep_health_gauges_fresh, sql_health_scope
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.models import catalog_registry
 from mdc_catalog.repository import RepositoryScope, sql_repository_scope
 from mdc_catalog.service import DefinitionSink, KafkaDefinitionSink, republish_definitions
-from mdc_catalog.specs import KafkaSpecSink
+from mdc_catalog.specs import KafkaSpecSink, announce_pending_forever
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     sessions = session_factory(engine)
     scope = sql_repository_scope(sessions)
     sink = KafkaDefinitionSink(publisher)
+    spec_sink = KafkaSpecSink(publisher)
     provider_keys = SettingsKeys(
         {Role.ADMIN: settings.admin_api_keys, Role.PROVIDER: settings.provider_api_keys}
     )
@@ -62,10 +64,12 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         if not provider_keys.configured:
             log.warning(
-                "no provider API keys configured (MDC_CATALOG_PROVIDER_API_KEYS): "
-                "every /admin request will be refused"
+                "no API keys configured (MDC_CATALOG_ADMIN_API_KEYS, "
+                "MDC_CATALOG_PROVIDER_API_KEYS): only keys issued earlier are accepted"
             )
         republisher: asyncio.Task[None] | None = None
+        spec_announcer: asyncio.Task[None] | None = None
+        health_gauges: asyncio.Task[None] | None = None
         try:
             await create_schema(engine, SCHEMA, catalog_registry.metadata)
             await backfill_dataset_facts(sessions)  # datasets recorded before dataset_facts
@@ -78,13 +82,31 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
             republisher = asyncio.create_task(
                 _republish_pending(scope, sink, settings.republish_interval_seconds)
             )
+            # Spec versions committed while Kafka was down reach the profiler from here.
+            spec_announcer = asyncio.create_task(
+                announce_pending_forever(sessions, spec_sink, settings.republish_interval_seconds)
+            )
+            # Stale/failing gauges for Grafana, current without anyone calling the API.
+            health_gauges = asyncio.create_task(
+                keep_health_gauges_fresh(
+                    sql_health_scope(sessions), catalog_metrics, settings.stale_grace_factor
+                )
+            )
             log.info("catalog started")
             yield
         finally:
+            if health_gauges is not None:
+                health_gauges.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await health_gauges
             if republisher is not None:
                 republisher.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await republisher
+            if spec_announcer is not None:
+                spec_announcer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await spec_announcer
             await broker.stop()
             await engine.dispose()
 
@@ -102,7 +124,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.definition_sink = sink
-    app.state.spec_sink = KafkaSpecSink(publisher)
+    app.state.spec_sink = spec_sink
     app.state.provider_keys = provider_keys
     app.state.catalog_metrics = catalog_metrics
     app.include_router(sources.router)

@@ -19,6 +19,7 @@ from sqlmodel import col, func, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mdc_catalog.models import CatalogTable
+from mdc_catalog.schemas import INT4_MAX
 
 MAX_PAGE_SIZE = 500
 
@@ -68,7 +69,7 @@ class AuditFilter(BaseModel):
     target_id: str | None = Field(default=None, max_length=128)
     since: datetime | None = None
     limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=INT4_MAX)
 
 
 class AuditLog(Protocol):
@@ -116,17 +117,20 @@ class SqlAuditLog:
         )
 
     async def entries(self, query: AuditFilter) -> tuple[list[AuditEntry], int]:
-        conditions = [
-            condition
-            for value, condition in (
-                (query.actor, col(AuditRecord.actor) == query.actor),
-                (query.action, col(AuditRecord.action) == query.action),
-                (query.target_type, col(AuditRecord.target_type) == query.target_type),
-                (query.target_id, col(AuditRecord.target_id) == query.target_id),
-                (query.since, col(AuditRecord.at) >= query.since),
+        # Only the filters given; values are bound parameters, never spliced into the SQL.
+        # (Built one by one: `at >= None` would raise before any filter could skip it.)
+        conditions: list[Any] = [
+            col(column) == value
+            for column, value in (
+                (AuditRecord.actor, query.actor),
+                (AuditRecord.action, query.action),
+                (AuditRecord.target_type, query.target_type),
+                (AuditRecord.target_id, query.target_id),
             )
             if value is not None
         ]
+        if query.since is not None:
+            conditions.append(col(AuditRecord.at) >= query.since)
         total = (
             await self.session.exec(
                 select(func.count()).select_from(AuditRecord).where(*conditions)

@@ -36,6 +36,10 @@ from mdc_catalog.models import CatalogTable, Dataset, DatasetColumn, Source
 
 # Open data here is multilingual: no stemming, just lower-cased words.
 TEXT_CONFIG = literal_column("'simple'::regconfig")
+# lower() and to_tsvector() follow the database's LC_CTYPE, which folds ASCII only under C
+# (the local platform's initdb): 'Élévation' stayed 'Élévation'. The builtin C.UTF-8 collation
+# (PostgreSQL 17+) lower-cases all of Unicode on any database, as the API's str.lower() does.
+UNICODE_COLLATION = "pg_c_utf8"
 
 CATEGORICAL_TYPES = (StatType.BINARY, StatType.NOMINAL, StatType.ORDINAL)
 DATETIME_TYPES = (StatType.DATETIME, StatType.DATE, StatType.TIME)
@@ -43,6 +47,8 @@ MEASUREMENT_TYPES = (StatType.CONTINUOUS, StatType.COUNT)
 GEO_TYPES = (StatType.LATITUDE, StatType.LONGITUDE)
 # A column with one value is constant, not low-cardinality.
 LOW_CARDINALITY_MIN = 2
+# Source fields copied into the text document: editing one must refresh the dataset's facts.
+SOURCE_TEXT_FIELDS = frozenset({"title", "description", "tags"})
 
 
 class DatasetFacts(CatalogTable, table=True):
@@ -85,6 +91,10 @@ def _types(values: Sequence[StatType]) -> list[str]:
     return [value.value for value in values]
 
 
+def unicode_lower(text: Any) -> Any:
+    return func.lower(cast(text, Text).collate(UNICODE_COLLATION))
+
+
 def facts_select(dataset_ids: Sequence[uuid.UUID] | None = None) -> Any:
     """The facts of each dataset's latest version (of `dataset_ids`, or of those lacking facts)."""
     column = DatasetColumn.__table__.c  # type: ignore[attr-defined]
@@ -107,9 +117,10 @@ def facts_select(dataset_ids: Sequence[uuid.UUID] | None = None) -> Any:
 
     def words(value: Any, weight: str) -> Any:
         label = literal_column(f"'{weight}'")  # a constant: setweight takes a "char"
-        return func.setweight(func.to_tsvector(TEXT_CONFIG, func.coalesce(value, "")), label)
+        text = unicode_lower(func.coalesce(value, ""))
+        return func.setweight(func.to_tsvector(TEXT_CONFIG, text), label)
 
-    lower_name = func.lower(column.name)
+    lower_name = unicode_lower(column.name)
     document = (
         words(col(Dataset.name), "A")
         .op("||")(words(func.coalesce(col(Dataset.title), col(Source.title)), "A"))
@@ -174,7 +185,9 @@ def upsert_facts(dataset_ids: Sequence[uuid.UUID] | None = None) -> Any:
 
 
 async def refresh_dataset_facts(session: AsyncSession, dataset_id: uuid.UUID) -> None:
-    """Recompute one dataset's facts in the session's transaction (commits with the version)."""
+    """Recompute one dataset's facts in the session's transaction (commits with the version or
+    the source change)."""
+    await session.flush()  # the SELECT reads the source: a pending edit of it must be seen
     await session.exec(upsert_facts([dataset_id]))
 
 

@@ -1,8 +1,9 @@
 """Statements of the technician view; every value, and every instant, is a bound parameter.
 
 The rules mirror the pure functions of `cadence.py` and `health_view.py` (stale: the reference
-instant is before the cadence's cut-off; failing: an error object is stored), so that a filter
-and the flags of the rows it returns always agree.
+instant is before the cadence's cut-off; failing: an error object is stored; status: paused,
+then failing, then stale, then ok), so that a filter and the flags of the rows it returns
+always agree.
 """
 
 from __future__ import annotations
@@ -10,21 +11,28 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, and_, case, cast, exists, func, literal, or_
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from mdc_catalog.cadence import CADENCE_PERIODS, stale_cutoffs
 from mdc_catalog.health_view import (
     SUMMARY_DRIFT_WINDOW,
-    SUMMARY_VERSION_WINDOW,
+    SUMMARY_RECENT_WINDOW,
     FailureFilter,
     HealthSort,
     SchemaChangeFilter,
     SortOrder,
     SourceHealthFilter,
+    SourceStatus,
 )
-from mdc_catalog.models import Dataset, DatasetVersion, SchemaChangeRecord, Source
+from mdc_catalog.models import (
+    Dataset,
+    DatasetVersion,
+    SchemaChangeRecord,
+    Source,
+    SourceFailureRecord,
+)
 
 # --- conditions ----------------------------------------------------------------------------
 
@@ -39,17 +47,6 @@ def failing_condition() -> ColumnElement[bool]:
     return or_(_open_error(col(Source.check_error)), _open_error(col(Source.processing_error)))
 
 
-def _error_at(column: Any) -> ColumnElement[datetime]:
-    return cast(column["at"].astext, DateTime(timezone=True))
-
-
-def failed_at() -> ColumnElement[datetime]:
-    # greatest() skips NULLs: the latest of the open errors.
-    return func.greatest(
-        _error_at(col(Source.check_error)), _error_at(col(Source.processing_error))
-    )
-
-
 def _reference_time() -> ColumnElement[datetime]:
     """The last change, or the creation of a source that never changed."""
     return func.coalesce(col(Source.last_changed_at), col(Source.created_at))
@@ -61,6 +58,22 @@ def stale_condition(now: datetime, grace_factor: float) -> ColumnElement[bool]:
         for cadence, cutoff in stale_cutoffs(now, grace_factor).items()
     ]
     return and_(col(Source.active), or_(*per_cadence))
+
+
+def status_condition(
+    status: SourceStatus, now: datetime, grace_factor: float
+) -> ColumnElement[bool]:
+    """Sources whose single status is `status` (see `health_view.source_status`)."""
+    active = col(Source.active)
+    match status:
+        case SourceStatus.PAUSED:
+            return ~active
+        case SourceStatus.FAILING:
+            return and_(active, failing_condition())
+        case SourceStatus.STALE:
+            return and_(~failing_condition(), stale_condition(now, grace_factor))
+        case SourceStatus.OK:
+            return and_(active, ~failing_condition(), ~stale_condition(now, grace_factor))
 
 
 def due_at(grace_factor: float) -> ColumnElement[datetime]:
@@ -83,15 +96,22 @@ def last_schema_change_at() -> Any:
     )
 
 
-def drifting_condition(since: datetime) -> ColumnElement[bool]:
-    return exists().where(
+def drifting_condition(since: datetime, *, breaking_only: bool = False) -> ColumnElement[bool]:
+    conditions = [
         col(SchemaChangeRecord.dataset_id) == col(Source.dataset_id),
         col(SchemaChangeRecord.occurred_at) >= since,
-    )
+    ]
+    if breaking_only:
+        conditions.append(col(SchemaChangeRecord.breaking))
+    return exists().where(*conditions)
 
 
 def _flag(condition: ColumnElement[bool], wanted: bool) -> ColumnElement[bool]:
     return condition if wanted else ~condition
+
+
+def _same_text(column: Any, value: str) -> ColumnElement[bool]:
+    return func.lower(column) == value.strip().lower()
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -101,6 +121,9 @@ def _source_conditions(
     query: SourceHealthFilter, now: datetime, grace_factor: float
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = [col(Source.deleted_at).is_(None)]
+    if query.status is not None:
+        wanted = sorted(set(query.status))  # a stable statement for a given set
+        conditions.append(or_(*(status_condition(s, now, grace_factor) for s in wanted)))
     if query.active is not None:
         conditions.append(col(Source.active) == query.active)
     if query.stale is not None:
@@ -110,10 +133,15 @@ def _source_conditions(
     if query.drifting is not None:
         since = now - timedelta(days=query.drift_days)
         conditions.append(_flag(drifting_condition(since), query.drifting))
+    if query.checked is not None:
+        checked = col(Source.last_checked_at).is_not(None)
+        conditions.append(checked if query.checked else ~checked)
     if query.publisher is not None:
-        conditions.append(func.lower(col(Source.publisher)) == query.publisher.strip().lower())
+        conditions.append(_same_text(col(Source.publisher), query.publisher))
     if query.tag is not None:
         conditions.append(col(Source.tags).contains([query.tag.strip()]))
+    if query.cadence is not None:
+        conditions.append(col(Source.cadence) == query.cadence.value)
     if query.name is not None:
         conditions.append(col(Source.name).icontains(query.name, autoescape=True))
     return conditions
@@ -158,28 +186,76 @@ def source_health_count(
     )
 
 
+def attention_search(now: datetime, grace_factor: float) -> Select[Any]:
+    """Active sources that are failing, stale or drifting (last 7 days), with when their
+    schema last changed and whether a breaking change is among the recent ones (gauges)."""
+    drift_since = now - SUMMARY_DRIFT_WINDOW
+    drifting = drifting_condition(drift_since)
+    return (
+        select(
+            Source,
+            last_schema_change_at().label("last_schema_change_at"),
+            drifting_condition(drift_since, breaking_only=True).label("breaking_drift"),
+        )
+        .where(
+            col(Source.deleted_at).is_(None),
+            col(Source.active),
+            or_(failing_condition(), stale_condition(now, grace_factor), drifting),
+        )
+        .order_by(col(Source.name), col(Source.id))
+    )
+
+
 # --- failures ------------------------------------------------------------------------------
 
 
 def _failure_conditions(query: FailureFilter) -> list[ColumnElement[bool]]:
-    conditions = [col(Source.deleted_at).is_(None), failing_condition()]
+    record = SourceFailureRecord
+    conditions: list[ColumnElement[bool]] = [col(Source.deleted_at).is_(None)]
     if query.since is not None:
-        conditions.append(failed_at() >= query.since)
+        conditions.append(col(record.occurred_at) >= query.since)
+    if query.until is not None:
+        conditions.append(col(record.occurred_at) < query.until)
+    if query.kind is not None:
+        conditions.append(col(record.kind) == query.kind.value)
+    if query.reason is not None:
+        conditions.append(col(record.reason) == query.reason)
+    if query.stage is not None:
+        conditions.append(col(record.stage) == query.stage)
+    if query.source_id is not None:
+        conditions.append(col(record.source_id) == query.source_id)
+    if query.source is not None:
+        conditions.append(col(Source.name).icontains(query.source, autoescape=True))
+    if query.publisher is not None:
+        conditions.append(_same_text(col(Source.publisher), query.publisher))
     return conditions
 
 
-def failure_search(query: FailureFilter) -> SelectOfScalar[Source]:
+def failure_search(query: FailureFilter) -> Select[Any]:
     return (
-        select(Source)
+        select(SourceFailureRecord, col(Source.name), col(Source.publisher))
+        # Inner: failures are recorded for known sources only; deleted ones are left out.
+        .join(Source, col(Source.id) == col(SourceFailureRecord.source_id))
         .where(*_failure_conditions(query))
-        .order_by(failed_at().desc().nulls_last(), col(Source.name), col(Source.id))
+        .order_by(col(SourceFailureRecord.occurred_at).desc(), col(SourceFailureRecord.event_id))
         .limit(query.limit)
         .offset(query.offset)
     )
 
 
 def failure_count(query: FailureFilter) -> SelectOfScalar[int]:
-    return select(func.count()).select_from(Source).where(*_failure_conditions(query))
+    return (
+        select(func.count())
+        .select_from(SourceFailureRecord)
+        .join(Source, col(Source.id) == col(SourceFailureRecord.source_id))
+        .where(*_failure_conditions(query))
+    )
+
+
+def prune_failures(before: datetime) -> Any:
+    """Forget failures older than the retention (the source row keeps its open errors)."""
+    table = SourceFailureRecord.__table__  # type: ignore[attr-defined]
+    return table.delete().where(table.c.occurred_at < before)
 
 
 # --- schema changes ------------------------------------------------------------------------
@@ -191,18 +267,38 @@ def _schema_change_conditions(query: SchemaChangeFilter) -> list[ColumnElement[b
         conditions.append(col(SchemaChangeRecord.breaking) == query.breaking)
     if query.since is not None:
         conditions.append(col(SchemaChangeRecord.occurred_at) >= query.since)
+    if query.until is not None:
+        conditions.append(col(SchemaChangeRecord.occurred_at) < query.until)
     if query.dataset_id is not None:
         conditions.append(col(SchemaChangeRecord.dataset_id) == query.dataset_id)
     if query.dataset is not None:
         conditions.append(col(Dataset.name) == query.dataset)
+    if query.source_id is not None:
+        conditions.append(col(Dataset.source_id) == query.source_id)
+    if query.source is not None:
+        conditions.append(col(Source.name).icontains(query.source, autoescape=True))
+    if query.publisher is not None:
+        conditions.append(_same_text(col(Source.publisher), query.publisher))
     return conditions
 
 
+def _with_dataset_and_source(statement: Any) -> Any:
+    # Outer: a change stays visible even if its dataset row is gone or has no source.
+    return statement.outerjoin(
+        Dataset, col(Dataset.id) == col(SchemaChangeRecord.dataset_id)
+    ).outerjoin(Source, col(Source.id) == col(Dataset.source_id))
+
+
 def schema_change_search(query: SchemaChangeFilter) -> Select[Any]:
+    statement = select(
+        SchemaChangeRecord,
+        col(Dataset.name),
+        col(Dataset.source_id),
+        col(Source.name),
+        col(Source.publisher),
+    )
     return (
-        select(SchemaChangeRecord, col(Dataset.name), col(Dataset.source_id))
-        # Outer: a change stays visible even if its dataset row is gone.
-        .outerjoin(Dataset, col(Dataset.id) == col(SchemaChangeRecord.dataset_id))
+        _with_dataset_and_source(statement)
         .where(*_schema_change_conditions(query))
         .order_by(
             col(SchemaChangeRecord.occurred_at).desc(),
@@ -215,26 +311,38 @@ def schema_change_search(query: SchemaChangeFilter) -> Select[Any]:
 
 
 def schema_change_count(query: SchemaChangeFilter) -> SelectOfScalar[int]:
-    return (
-        select(func.count())
-        .select_from(SchemaChangeRecord)
-        .outerjoin(Dataset, col(Dataset.id) == col(SchemaChangeRecord.dataset_id))
-        .where(*_schema_change_conditions(query))
-    )
+    statement = select(func.count()).select_from(SchemaChangeRecord)
+    return _with_dataset_and_source(statement).where(*_schema_change_conditions(query))
 
 
 # --- summary -------------------------------------------------------------------------------
 
 
 def summary_statement(now: datetime, grace_factor: float) -> Select[Any]:
-    """One row: sources, active, failing, stale, drifting, datasets, recent versions."""
+    """One row: sources, active, failing, stale, drifting, never_checked, one `status_<s>`
+    per status, recent_failures, datasets, recent_versions."""
     datasets = select(func.count()).select_from(Dataset).scalar_subquery()
     recent_versions = (
         select(func.count())
         .select_from(DatasetVersion)
-        .where(col(DatasetVersion.created_at) >= now - SUMMARY_VERSION_WINDOW)
+        .where(col(DatasetVersion.created_at) >= now - SUMMARY_RECENT_WINDOW)
         .scalar_subquery()
     )
+    recent_failures = (
+        select(func.count())
+        .select_from(SourceFailureRecord)
+        .join(Source, col(Source.id) == col(SourceFailureRecord.source_id))
+        .where(
+            col(Source.deleted_at).is_(None),
+            col(SourceFailureRecord.occurred_at) >= now - SUMMARY_RECENT_WINDOW,
+        )
+        .scalar_subquery()
+    )
+    never_checked = and_(col(Source.active), col(Source.last_checked_at).is_(None))
+    by_status = [
+        func.count().filter(status_condition(status, now, grace_factor)).label(f"status_{status}")
+        for status in SourceStatus
+    ]
     return (
         select(
             func.count().label("sources"),
@@ -242,6 +350,9 @@ def summary_statement(now: datetime, grace_factor: float) -> Select[Any]:
             func.count().filter(failing_condition()).label("failing"),
             func.count().filter(stale_condition(now, grace_factor)).label("stale"),
             func.count().filter(drifting_condition(now - SUMMARY_DRIFT_WINDOW)).label("drifting"),
+            func.count().filter(never_checked).label("never_checked"),
+            *by_status,
+            recent_failures.label("recent_failures"),
             datasets.label("datasets"),
             recent_versions.label("recent_versions"),
         )

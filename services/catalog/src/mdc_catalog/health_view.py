@@ -6,19 +6,35 @@ API models and pure functions only (the caller passes `now`); the SQL is in `hea
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Annotated
 
 from mdc_contracts import SchemaChange
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from mdc_catalog.cadence import Cadence, staleness
-from mdc_catalog.models import SchemaChangeRecord, Source
-from mdc_catalog.schemas import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, SourceError
+from mdc_catalog.models import SchemaChangeRecord, Source, SourceFailureRecord
+from mdc_catalog.schemas import DEFAULT_PAGE_SIZE, INT4_MAX, MAX_PAGE_SIZE, SourceError
 from mdc_catalog.service import last_error
 
 DEFAULT_DRIFT_DAYS = 7
 MAX_DRIFT_DAYS = 3660
+
+
+class SourceStatus(StrEnum):
+    """One status per source, the first that applies in this order: a paused source is
+    `paused` whatever else holds, a failing one `failing` even if also stale."""
+
+    PAUSED = "paused"  # not checked: nothing else about it is current
+    FAILING = "failing"  # an open download or processing error
+    STALE = "stale"  # no change within its cadence times the grace factor
+    OK = "ok"
+
+
+class FailureKind(StrEnum):
+    DOWNLOAD = "download"  # a failed check of the source's URL (change-detector)
+    PROCESSING = "processing"  # the downloaded file could not be read or profiled (profiler)
 
 
 class HealthSort(StrEnum):
@@ -34,9 +50,23 @@ class SortOrder(StrEnum):
     DESC = "desc"
 
 
+def _in_utc(value: datetime) -> datetime:
+    # 0001-01-01T00:00+14:00 is valid ISO but not an instant PostgreSQL (or Python) can hold.
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range once converted to UTC") from None
+
+
+Instant = Annotated[AwareDatetime, AfterValidator(_in_utc)]
+
+# PostgreSQL text cannot hold NUL: refused here (422), not by the driver (500).
+NO_NUL = r"^[^\x00]*$"
+
+
 class _Page(BaseModel):
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=INT4_MAX)
 
 
 class SourceHealthFilter(_Page):
@@ -44,7 +74,14 @@ class SourceHealthFilter(_Page):
 
     model_config = ConfigDict(extra="forbid")
 
-    stale: bool | None = Field(default=None, description="Only stale (true) or fresh (false).")
+    status: list[SourceStatus] | None = Field(
+        default=None,
+        max_length=len(SourceStatus),
+        description="Any of these statuses (repeat the parameter: `status=stale&status=failing`).",
+    )
+    stale: bool | None = Field(
+        default=None, description="Only stale (true) or fresh (false), failing or not."
+    )
     failing: bool | None = Field(
         default=None, description="Only sources with (true) or without (false) an open error."
     )
@@ -52,12 +89,22 @@ class SourceHealthFilter(_Page):
         default=None, description="Only sources whose schema changed in the last `drift_days`."
     )
     drift_days: int = Field(default=DEFAULT_DRIFT_DAYS, ge=1, le=MAX_DRIFT_DAYS)
+    checked: bool | None = Field(default=None, description="false: only sources never checked yet.")
     publisher: str | None = Field(
-        default=None, max_length=300, description="Exact publisher, case-insensitive."
+        default=None,
+        max_length=300,
+        pattern=NO_NUL,
+        description="Exact publisher, case-insensitive.",
     )
-    tag: str | None = Field(default=None, max_length=64, description="Sources with this tag.")
+    tag: str | None = Field(
+        default=None, max_length=64, pattern=NO_NUL, description="Sources with this tag."
+    )
+    cadence: Cadence | None = Field(default=None, description="Sources of this cadence.")
     name: str | None = Field(
-        default=None, max_length=128, description="Case-insensitive substring of the name."
+        default=None,
+        max_length=128,
+        pattern=NO_NUL,
+        description="Case-insensitive substring of the name.",
     )
     active: bool | None = None
     sort: HealthSort = HealthSort.NAME
@@ -72,16 +119,30 @@ class SourceHealth(BaseModel):
     title: str | None = None
     publisher: str | None = None
     active: bool
-    cadence: Cadence
-    last_checked_at: datetime | None = None
-    last_changed_at: datetime | None = None
-    next_check_at: datetime | None = Field(
-        default=None, description="Last check + check interval; in the past: the check is late."
+    status: SourceStatus
+    cadence: Cadence = Field(description="How often the publisher is expected to update it.")
+    check_interval_seconds: int
+    last_checked_at: datetime | None = Field(default=None, description="Null: never checked yet.")
+    last_changed_at: datetime | None = Field(
+        default=None, description="The last check that found new content."
     )
-    last_outcome: str | None = None
-    consecutive_failures: int
+    next_check_at: datetime | None = Field(
+        default=None,
+        description="Estimated: last check + check interval, or creation for a source never "
+        "checked (checked at once). In the past: the check is late. Null when paused.",
+    )
+    last_outcome: str | None = Field(
+        default=None, description="Of the last check: changed, unchanged or failed."
+    )
+    consecutive_failures: int = Field(description="Consecutive failed checks (downloads).")
     last_error: SourceError | None = Field(
-        default=None, description="The latest open error, of checking or of processing."
+        default=None, description="The latest open error, of downloading or of processing."
+    )
+    check_error: SourceError | None = Field(
+        default=None, description="The open download error (reason, HTTP status)."
+    )
+    processing_error: SourceError | None = Field(
+        default=None, description="The open processing error (stage, row, column)."
     )
     due_at: datetime | None = Field(
         default=None,
@@ -107,23 +168,61 @@ class FailureFilter(_Page):
 
     model_config = ConfigDict(extra="forbid")
 
-    since: AwareDatetime | None = Field(default=None, description="Failures at or after this time.")
+    since: Instant | None = Field(default=None, description="Failures at or after this time.")
+    until: Instant | None = Field(default=None, description="Failures before this time.")
+    kind: FailureKind | None = None
+    reason: str | None = Field(
+        default=None,
+        max_length=32,
+        pattern=NO_NUL,
+        description="Exact reason: a download's (`http_status`, `timeout`...) or `processing`.",
+    )
+    stage: str | None = Field(
+        default=None,
+        max_length=16,
+        pattern=NO_NUL,
+        description="Processing stage (read, parse, profile, write).",
+    )
+    source_id: uuid.UUID | None = None
+    source: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=NO_NUL,
+        description="Case-insensitive substring of the source name.",
+    )
+    publisher: str | None = Field(
+        default=None,
+        max_length=300,
+        pattern=NO_NUL,
+        description="Exact publisher, case-insensitive.",
+    )
 
 
 class SourceFailure(BaseModel):
-    """A source with an open error; a check error and a processing error may both be open."""
+    """One failed download or processing of a source."""
 
+    event_id: uuid.UUID
     source_id: uuid.UUID
-    name: str
-    active: bool
-    failed_at: datetime = Field(description="When the latest of its open errors happened.")
-    consecutive_failures: int = Field(description="Consecutive failed checks.")
-    check_error: SourceError | None = None
-    processing_error: SourceError | None = None
+    source_name: str
+    publisher: str | None = None
+    kind: FailureKind
+    reason: str = Field(examples=["http_status", "timeout", "processing"])
+    stage: str | None = Field(default=None, description="Processing stage, for `processing`.")
+    message: str
+    http_status: int | None = None
+    row: int | None = None
+    column: str | None = None
+    consecutive_failures: int | None = Field(
+        default=None, description="Failed checks in a row, this one included (downloads)."
+    )
+    change_id: uuid.UUID | None = Field(
+        default=None, description="The change whose file failed processing."
+    )
+    occurred_at: datetime
 
 
 class FailurePage(BaseModel):
-    items: list[SourceFailure] = Field(description="Newest failure first.")
+    items: list[SourceFailure] = Field(description="Newest first.")
     total: int
 
 
@@ -132,10 +231,28 @@ class SchemaChangeFilter(_Page):
 
     model_config = ConfigDict(extra="forbid")
 
-    breaking: bool | None = Field(default=None, description="Only breaking (true) changes.")
-    since: AwareDatetime | None = Field(default=None, description="Changes at or after this time.")
+    breaking: bool | None = Field(
+        default=None, description="Only breaking (true) or only non-breaking (false) changes."
+    )
+    since: Instant | None = Field(default=None, description="Changes at or after this time.")
+    until: Instant | None = Field(default=None, description="Changes before this time.")
     dataset_id: uuid.UUID | None = None
-    dataset: str | None = Field(default=None, max_length=128, description="Exact dataset name.")
+    dataset: str | None = Field(
+        default=None, max_length=128, pattern=NO_NUL, description="Exact dataset name."
+    )
+    source_id: uuid.UUID | None = None
+    source: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=NO_NUL,
+        description="Case-insensitive substring of the source name.",
+    )
+    publisher: str | None = Field(
+        default=None,
+        max_length=300,
+        pattern=NO_NUL,
+        description="Exact publisher, case-insensitive.",
+    )
 
 
 class DatasetSchemaChange(BaseModel):
@@ -143,6 +260,8 @@ class DatasetSchemaChange(BaseModel):
     dataset_id: uuid.UUID
     dataset_name: str | None = None
     source_id: uuid.UUID | None = None
+    source_name: str | None = None
+    publisher: str | None = None
     from_version: int
     to_version: int
     breaking: bool
@@ -160,9 +279,14 @@ class HealthCounts(BaseModel):
 
     sources: int = Field(description="Sources not deleted.")
     active: int
-    failing: int
-    stale: int
+    failing: int = Field(description="Sources with an open error, paused ones included.")
+    stale: int = Field(description="Active sources past their cadence, failing ones included.")
     drifting: int = Field(description="Sources whose schema changed in the last 7 days.")
+    never_checked: int = Field(description="Active sources not checked yet.")
+    by_status: dict[SourceStatus, int] = Field(
+        description="Each source counted once, under its `status`; sums to `sources`."
+    )
+    recent_failures: int = Field(description="Failed downloads and processings, last 24 hours.")
     datasets: int
     recent_versions: int = Field(description="Versions created in the last 24 hours.")
 
@@ -173,7 +297,7 @@ class HealthSummary(HealthCounts):
 
 
 SUMMARY_DRIFT_WINDOW = timedelta(days=7)
-SUMMARY_VERSION_WINDOW = timedelta(hours=24)
+SUMMARY_RECENT_WINDOW = timedelta(hours=24)
 
 
 # --- pure builders -------------------------------------------------------------------------
@@ -184,9 +308,20 @@ def has_open_error(source: Source) -> bool:
     return isinstance(source.check_error, dict) or isinstance(source.processing_error, dict)
 
 
+def source_status(*, active: bool, failing: bool, stale: bool) -> SourceStatus:
+    if not active:
+        return SourceStatus.PAUSED
+    if failing:
+        return SourceStatus.FAILING
+    return SourceStatus.STALE if stale else SourceStatus.OK
+
+
 def next_check_at(source: Source) -> datetime | None:
-    if source.last_checked_at is None:
+    if not source.active:
         return None
+    if source.last_checked_at is None:
+        # The change-detector checks a new source as soon as it learns of it.
+        return source.created_at
     return source.last_checked_at + timedelta(seconds=source.check_interval_seconds)
 
 
@@ -207,19 +342,24 @@ def source_health(
         grace_factor=grace_factor,
     )
     drift_since = now - timedelta(days=drift_days)
+    failing = has_open_error(source)
     return SourceHealth(
         id=source.id,
         name=source.name,
         title=source.title,
         publisher=source.publisher,
         active=source.active,
+        status=source_status(active=source.active, failing=failing, stale=state.stale),
         cadence=Cadence(source.cadence),
+        check_interval_seconds=source.check_interval_seconds,
         last_checked_at=source.last_checked_at,
         last_changed_at=source.last_changed_at,
         next_check_at=next_check_at(source),
         last_outcome=source.last_outcome,
         consecutive_failures=source.consecutive_failures,
-        last_error=last_error(source) if has_open_error(source) else None,
+        last_error=last_error(source) if failing else None,
+        check_error=_error(source.check_error),
+        processing_error=_error(source.processing_error),
         due_at=state.due_at,
         stale=state.stale,
         overdue_by_seconds=state.overdue_by.total_seconds() if state.overdue_by else None,
@@ -230,32 +370,41 @@ def source_health(
     )
 
 
-def source_failure(source: Source) -> SourceFailure | None:
-    """The source's open errors, or None when it has none."""
-    check = _error(source.check_error)
-    processing = _error(source.processing_error)
-    times = [error.at for error in (check, processing) if error is not None]
-    if not times:
-        return None
+def source_failure(
+    record: SourceFailureRecord, source_name: str, publisher: str | None
+) -> SourceFailure:
     return SourceFailure(
-        source_id=source.id,
-        name=source.name,
-        active=source.active,
-        failed_at=max(times),
-        consecutive_failures=source.consecutive_failures,
-        check_error=check,
-        processing_error=processing,
+        event_id=record.event_id,
+        source_id=record.source_id,
+        source_name=source_name,
+        publisher=publisher,
+        kind=FailureKind(record.kind),
+        reason=record.reason,
+        stage=record.stage,
+        message=record.message,
+        http_status=record.http_status,
+        row=record.row,
+        column=record.column_name,
+        consecutive_failures=record.consecutive_failures,
+        change_id=record.change_id,
+        occurred_at=record.occurred_at,
     )
 
 
 def dataset_schema_change(
-    record: SchemaChangeRecord, dataset_name: str | None, source_id: uuid.UUID | None
+    record: SchemaChangeRecord,
+    dataset_name: str | None,
+    source_id: uuid.UUID | None,
+    source_name: str | None = None,
+    publisher: str | None = None,
 ) -> DatasetSchemaChange:
     return DatasetSchemaChange(
         event_id=record.event_id,
         dataset_id=record.dataset_id,
         dataset_name=dataset_name,
         source_id=source_id,
+        source_name=source_name,
+        publisher=publisher,
         from_version=record.from_version,
         to_version=record.to_version,
         breaking=record.breaking,

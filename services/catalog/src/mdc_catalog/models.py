@@ -264,3 +264,29 @@ class SchemaChangeRecord(CatalogTable, table=True):
     changes: list[dict[str, Any]] = Field(sa_type=JSONB)  # SchemaChange
     occurred_at: datetime = _timestamp()
     recorded_at: datetime = _timestamp(default_factory=utc_now)
+
+
+class SourceFailureRecord(CatalogTable, table=True):
+    """One failed download (SourceChecked, outcome failed) or processing of a source
+    (DatasetProcessingFailed), kept for the technicians' history; the event id is the
+    idempotency key. The source row keeps only the open errors; this keeps them all."""
+
+    __tablename__ = "source_failure"
+    __table_args__ = (
+        Index("source_failure_time_idx", "occurred_at"),
+        Index("source_failure_source_idx", "source_id", "occurred_at"),
+    )
+
+    event_id: uuid.UUID = Field(primary_key=True)
+    source_id: uuid.UUID
+    kind: str = Field(sa_type=String(16))  # download | processing
+    reason: str = Field(sa_type=String(32))  # FailureReason, or "processing"
+    stage: str | None = Field(default=None, sa_type=String(16))  # processing stage
+    message: str
+    http_status: int | None = None
+    row: int | None = Field(default=None, sa_type=BigInteger)
+    column_name: str | None = None
+    consecutive_failures: int | None = None  # downloads only
+    change_id: uuid.UUID | None = None
+    occurred_at: datetime = _timestamp()
+    recorded_at: datetime = _timestamp(default_factory=utc_now)

@@ -30,6 +30,7 @@ from mdc_catalog.models import (
     DatasetVersionProfile,
     SchemaChangeRecord,
     Source,
+    SourceFailureRecord,
 )
 from mdc_catalog.queries import (
     dataset_by_id,
@@ -127,6 +128,10 @@ class CatalogRepository(Protocol):
         ...
 
     async def list_schema_changes(self, dataset_id: uuid.UUID) -> list[SchemaChangePublic]: ...
+
+    async def add_source_failure(self, record: SourceFailureRecord) -> bool:
+        """False (and no change) when this event was already stored."""
+        ...
 
 
 RepositoryScope = Callable[[], AbstractAsyncContextManager[CatalogRepository]]
@@ -331,6 +336,16 @@ class SqlCatalogRepository:
     async def list_schema_changes(self, dataset_id: uuid.UUID) -> list[SchemaChangePublic]:
         rows = await self.session.exec(schema_changes(dataset_id))
         return [schema_change_public(r) for r in rows.all()]
+
+    async def add_source_failure(self, record: SourceFailureRecord) -> bool:
+        table = SourceFailureRecord.__table__  # type: ignore[attr-defined]
+        inserted = await self.session.exec(
+            insert(table)
+            .values(record.model_dump())
+            .on_conflict_do_nothing(index_elements=["event_id"])
+            .returning(table.c.event_id)
+        )
+        return inserted.first() is not None
 
 
 def sql_repository_scope(sessions: async_sessionmaker[AsyncSession]) -> RepositoryScope:

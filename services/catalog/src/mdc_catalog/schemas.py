@@ -39,6 +39,9 @@ from mdc_catalog.models import (
 )
 
 MAX_PAGE_SIZE = 500
+# PostgreSQL integer and bigint bounds: a larger number is a 422, not a driver error (500).
+INT4_MAX = 2**31 - 1
+INT8_MAX = 2**63 - 1
 DEFAULT_PAGE_SIZE = 50
 
 # --- sources -------------------------------------------------------------------------------
@@ -48,13 +51,37 @@ class SourceCreate(SourceBase):
     """Body of POST /admin/sources."""
 
     # Unknown fields are refused, so a misspelt field is an error rather than silently lost.
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "palmer-penguins",
+                    "url": "https://data.example.org/penguins.csv",
+                    "title": "Palmer penguins",
+                    "publisher": "Palmer Station LTER",
+                    "license": "CC0-1.0",
+                    "tags": ["biology", "antarctica"],
+                    "cadence": "yearly",
+                    "check_interval_seconds": 3600,
+                }
+            ]
+        },
+    )
 
 
 class SourceUpdate(SourceMetadata):
     """Body of PATCH /admin/sources/{id}: only the fields sent are changed."""
 
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+    model_config = ConfigDict(  # type: ignore[assignment]
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"cadence": "monthly", "tags": ["biology", "antarctica", "seabirds"]},
+                {"active": False},
+            ]
+        },
+    )
 
     url: SourceUrl | None = None
     check_interval_seconds: CheckInterval | None = None
@@ -118,7 +145,7 @@ class SourceFilter(BaseModel):
     active: bool | None = None
     include_deleted: bool = False
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=INT4_MAX)
 
 
 # --- datasets ------------------------------------------------------------------------------
@@ -158,6 +185,11 @@ def _refinement(description: str, **kwargs: Any) -> Any:
     return Field(default=None, exclude_if=_unused, description=description, **kwargs)
 
 
+def _column_count(description: str) -> Any:
+    """A number of columns: a refinement within PostgreSQL's integer range."""
+    return _refinement(description, ge=0, le=INT4_MAX)
+
+
 def _split_commas(value: Any) -> Any:
     # `facets=publisher,tag` and `facets=publisher&facets=tag` mean the same.
     if isinstance(value, str):
@@ -180,19 +212,20 @@ class DatasetFilter(BaseModel):
         "all must occur.",
     )
     name: str | None = Field(default=None, max_length=128, description="Exact name.")
-    min_rows: int | None = Field(default=None, ge=0)
-    max_rows: int | None = Field(default=None, ge=0)
+    min_rows: int | None = Field(default=None, ge=0, le=INT8_MAX)
+    max_rows: int | None = Field(default=None, ge=0, le=INT8_MAX)
     limit: int = Field(default=DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(default=0, ge=0)
-    min_columns: int | None = _refinement("At least this many columns.", ge=0)
-    max_columns: int | None = _refinement("At most this many columns.", ge=0)
-    min_binary: int | None = _refinement("At least this many binary columns.", ge=0)
-    min_nominal: int | None = _refinement("At least this many nominal columns.", ge=0)
-    min_ordinal: int | None = _refinement("At least this many ordinal columns.", ge=0)
+    offset: int = Field(default=0, ge=0, le=INT4_MAX)
+    min_columns: int | None = _column_count("At least this many columns.")
+    max_columns: int | None = _column_count("At most this many columns.")
+    min_binary: int | None = _column_count("At least this many binary columns.")
+    min_nominal: int | None = _column_count("At least this many nominal columns.")
+    min_ordinal: int | None = _column_count("At least this many ordinal columns.")
     min_low_cardinality: int | None = _refinement(
         "At least this many binary, nominal or ordinal columns with 2 to "
         "`low_cardinality_max` distinct values.",
         ge=0,
+        le=INT4_MAX,
     )
     low_cardinality_max: int | None = _refinement(
         f"Most distinct values of a low-cardinality column (default "
@@ -200,12 +233,12 @@ class DatasetFilter(BaseModel):
         ge=2,
         le=10_000,
     )
-    min_datetime: int | None = _refinement("At least this many datetime/date/time columns.", ge=0)
-    min_measurement: int | None = _refinement(
-        "At least this many measurement (continuous or count) columns.", ge=0
+    min_datetime: int | None = _column_count("At least this many datetime/date/time columns.")
+    min_measurement: int | None = _column_count(
+        "At least this many measurement (continuous or count) columns."
     )
-    min_identifier: int | None = _refinement("At least this many identifier columns.", ge=0)
-    min_geo: int | None = _refinement("At least this many latitude/longitude columns.", ge=0)
+    min_identifier: int | None = _column_count("At least this many identifier columns.")
+    min_geo: int | None = _column_count("At least this many latitude/longitude columns.")
     has_type: list[StatType] | None = _refinement(
         "Has a column of each of these statistical types.", max_length=len(StatType)
     )
@@ -376,7 +409,9 @@ class SpecVersion(BaseModel):
     version: int
     spec: DatasetSpec
     created_at: datetime
-    created_by: str | None = Field(default=None, description="Fingerprint of the provider key.")
+    created_by: str | None = Field(
+        default=None, description="Who published it: the API key's name (older: its fingerprint)."
+    )
 
 
 class SpecVersionPage(BaseModel):

@@ -155,7 +155,8 @@ def facet_statement(query: DatasetFilter) -> Select[Any]:
             select(  # type: ignore[call-overload]
                 literal(facet.value).label("facet"),
                 value.label("value"),
-                func.count().label("count"),
+                # Datasets, not occurrences: a source may list the same tag twice.
+                func.count(matched.c.id.distinct()).label("count"),
             )
             .select_from(from_clause)
             .where(value.is_not(None))

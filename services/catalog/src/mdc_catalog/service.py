@@ -19,6 +19,7 @@ from mdc_contracts import SourceDefined, Topic, deterministic_id, utc_now
 
 from mdc_catalog.audit import AuditLog
 from mdc_catalog.config import SERVICE
+from mdc_catalog.facts import SOURCE_TEXT_FIELDS
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.models import Source
 from mdc_catalog.repository import CatalogRepository, RepositoryScope
@@ -166,6 +167,9 @@ class SourceAdmin:
         before = source_snapshot(source)
         for field, value in changes.items():
             setattr(source, field, value)
+        if source.dataset_id is not None and changes.keys() & SOURCE_TEXT_FIELDS:
+            # Text search reads these from the dataset's facts: refresh them in the same commit.
+            await self.repo.refresh_dataset_facts(source.dataset_id)
         await self._next_revision(source, action, before)
         log.info("source updated", extra={"source_id": str(source_id), "fields": sorted(changes)})
         await self.announce(source)

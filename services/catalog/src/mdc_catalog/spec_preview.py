@@ -3,9 +3,14 @@
 It mirrors the profiler's rules (mdc_profiler/spec.py) without the data: spec columns are keyed
 by raw-file name (a stored column's `source_name`, else its name); a spec column the file lacks
 is ignored; `select` names outputs; a lossy cast or a value outside the categories fails the
-processing. What the profiler would refuse is an error here, what it would skip a warning.
-Values are checked against what the profile kept (top values, min, max), so a preview without
-errors can still fail on a rare value; a warning says when the sample was partial.
+processing. Errors are what the profiler would refuse, and spec entries that certainly do
+nothing (an unknown column, an output name used as a key); warnings are what cannot be known
+for sure. Values are checked against what the profile kept (top values, min, max), so a preview
+without errors can still fail on a rare value; a warning says when the sample was partial.
+
+The stored columns are those of the latest version, made with an earlier spec (`made_with`):
+raw columns that spec's `select` dropped are invisible, so with such a `select` an unknown name
+is only a warning; a type that spec fixed is inferred again once no longer fixed (a warning).
 """
 
 from __future__ import annotations
@@ -22,7 +27,12 @@ from mdc_catalog.schemas import ColumnPublic
 
 _TRUE = {"true", "t", "yes", "y", "1", "oui", "o", "vrai", "ja", "si", "sí"}
 _FALSE = {"false", "f", "no", "n", "0", "non", "faux", "nein"}
-_INTEGER = re.compile(r"^[+-]?\d+$")
+# Polars' own text-to-number rules: ASCII digits, no surrounding spaces, no separators.
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_FLOAT = re.compile(
+    r"^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|nan|inf|infinity)$", re.IGNORECASE
+)
+_INT64 = (-(2**63), 2**63 - 1)
 _DTYPE_NAMES = {
     "string": "String",
     "int64": "Int64",
@@ -53,6 +63,9 @@ class PreviewColumn(BaseModel):
     stat_type_overridden: bool
     categories: list[str] | None = None
     ordered: bool = False
+    null_tokens: list[str] = Field(
+        default_factory=list, description="Values read as missing (the spec's and the column's)."
+    )
     unit: str | None = None
     description: str | None = None
     pii: bool = False
@@ -60,6 +73,9 @@ class PreviewColumn(BaseModel):
 
 class SpecPreview(BaseModel):
     against_version: int = Field(description="The dataset version whose columns were used.")
+    made_with_spec_version: int | None = Field(
+        default=None, description="The spec version that dataset version was made with."
+    )
     columns: list[PreviewColumn]
     errors: list[PreviewIssue]
     warnings: list[PreviewIssue]
@@ -69,51 +85,81 @@ class SpecPreview(BaseModel):
         return not self.errors
 
 
-def preview_spec(spec: DatasetSpec, columns: list[ColumnPublic], version: int) -> SpecPreview:
+def preview_spec(
+    spec: DatasetSpec,
+    columns: list[ColumnPublic],
+    version: int,
+    *,
+    made_with: DatasetSpec | None = None,
+    made_with_version: int | None = None,
+) -> SpecPreview:
+    """`spec` applied to the stored `columns` of dataset version `version`, which the spec
+    `made_with` (version `made_with_version`; None: no spec) produced."""
     issues: list[PreviewIssue] = []
     by_raw = {c.source_name or c.name: c for c in columns}
     by_output = {c.name: c for c in columns}
     present = {c.name: c for c in spec.columns if c.name in by_raw}
+    # Raw columns dropped by the earlier spec's `select` exist but cannot be seen here.
+    hidden = made_with is not None and made_with.select is not None
     for column in spec.columns:
         if column.name not in by_raw:
-            issues.append(_unknown(column, by_output))
+            issues.append(_unknown(column, by_raw, by_output, hidden))
     effective = []
     for stored in sorted(columns, key=lambda c: c.position):
         raw = stored.source_name or stored.name
-        column = present.get(raw)
-        effective.append(_effective(stored, raw, column))
-        if column is not None:
-            issues.extend(_value_issues(spec, column, stored))
+        override = present.get(raw)
+        effective.append(_effective(spec, stored, raw, override))
+        if override is not None:
+            issues.extend(_value_issues(spec, override, stored))
+        issues.extend(_reinferred(raw, override, made_with, made_with_version, stored))
     issues.extend(_duplicate_outputs(effective))
-    effective = _select(spec, effective, issues)
+    effective = _select(spec, effective, issues, hidden)
     return SpecPreview(
         against_version=version,
+        made_with_spec_version=made_with_version,
         columns=effective,
         errors=[i for i in issues if i.level == "error"],
         warnings=[i for i in issues if i.level == "warning"],
     )
 
 
-def _unknown(column: ColumnSpec, by_output: dict[str, ColumnPublic]) -> PreviewIssue:
+def _unknown(
+    column: ColumnSpec,
+    by_raw: dict[str, ColumnPublic],
+    by_output: dict[str, ColumnPublic],
+    hidden: bool,
+) -> PreviewIssue:
     stored = by_output.get(column.name)
     if stored is not None and stored.source_name and stored.source_name != column.name:
         return PreviewIssue(
-            level="warning",
+            level="error",
             code="output_name_used",
             column=column.name,
             message=f"{column.name!r} is the output name of raw column {stored.source_name!r}; "
-            f"spec columns are keyed by their raw-file name, so this entry is ignored",
+            f"spec columns are keyed by their raw-file name, so this entry would be ignored: "
+            f"name it {stored.source_name!r}",
+        )
+    if hidden:
+        return PreviewIssue(
+            level="warning",
+            code="column_not_visible",
+            column=column.name,
+            message=f"spec column {column.name!r} is not among the latest version's columns; it "
+            "may be a raw column the `select` of the earlier spec dropped (not visible here), "
+            "otherwise its settings are ignored",
         )
     return PreviewIssue(
-        level="warning",
+        level="error",
         code="unknown_column",
         column=column.name,
-        message=f"spec column {column.name!r} is not in the latest version; its settings are "
-        "ignored (a column dropped by the `select` of the spec in force is not visible here)",
+        message=f"spec column {column.name!r} is not in the latest version; its settings "
+        f"would be ignored (raw columns: {_show(by_raw, limit=None)})",
     )
 
 
-def _effective(stored: ColumnPublic, raw: str, column: ColumnSpec | None) -> PreviewColumn:
+def _effective(
+    spec: DatasetSpec, stored: ColumnPublic, raw: str, column: ColumnSpec | None
+) -> PreviewColumn:
     inferred = str(stored.inferred_stat_type or stored.stat_type)
     if column is None:
         return PreviewColumn(
@@ -123,6 +169,7 @@ def _effective(stored: ColumnPublic, raw: str, column: ColumnSpec | None) -> Pre
             dtype_overridden=False,
             stat_type=inferred,
             stat_type_overridden=False,
+            null_tokens=list(spec.null_tokens),
         )
     dtype, categories = _target(column, stored)
     stat_type = column.stat_type or (StatType.ORDINAL if column.ordered else None)
@@ -135,6 +182,7 @@ def _effective(stored: ColumnPublic, raw: str, column: ColumnSpec | None) -> Pre
         stat_type_overridden=stat_type is not None,
         categories=categories,
         ordered=column.ordered,
+        null_tokens=list(dict.fromkeys([*spec.null_tokens, *(column.null_tokens or [])])),
         unit=column.unit,
         description=column.description,
         pii=column.pii,
@@ -198,7 +246,9 @@ def _value_issues(
                     f"against its categories ({stored.distinct_count} distinct values)",
                 )
             )
-    if column.dtype is not None and stored.dtype.startswith(_TEXTUAL):
+    # Typed columns are cast by polars, which loses nothing but non-boolean values.
+    checked = stored.dtype.startswith(_TEXTUAL) or column.dtype == "boolean"
+    if column.dtype is not None and stored.dtype != _DTYPE_NAMES.get(column.dtype) and checked:
         bad = [v for v in observed if not _castable(v, column)]
         if bad:
             temporal = column.dtype in ("date", "datetime", "time")
@@ -215,27 +265,48 @@ def _value_issues(
     return issues
 
 
+def _reinferred(
+    raw: str,
+    column: ColumnSpec | None,
+    made_with: DatasetSpec | None,
+    made_with_version: int | None,
+    stored: ColumnPublic,
+) -> list[PreviewIssue]:
+    """A warning when the earlier spec fixed the column's type and this one no longer does."""
+    before = next((c for c in made_with.columns if c.name == raw), None) if made_with else None
+    if before is None or not _fixes_dtype(before) or (column is not None and _fixes_dtype(column)):
+        return []
+    return [
+        PreviewIssue(
+            level="warning",
+            code="dtype_reinferred",
+            column=raw,
+            message=f"spec version {made_with_version} sets the type of {raw!r}; without that "
+            f"override it is inferred again from the file (shown: the current {stored.dtype})",
+        )
+    ]
+
+
+def _fixes_dtype(column: ColumnSpec) -> bool:
+    return column.dtype is not None or column.categories is not None
+
+
 def _castable(value: str, column: ColumnSpec) -> bool:
-    text = value.strip()
     match column.dtype:
         case "int64":
-            return bool(_INTEGER.match(text))
+            return bool(_INTEGER.match(value)) and _INT64[0] <= int(value) <= _INT64[1]
         case "float64":
-            try:
-                float(text)
-            except ValueError:
-                return False
-            return True
+            return bool(_FLOAT.match(value))
         case "boolean":
-            return text.lower() in _TRUE | _FALSE
+            return value.strip().lower() in _TRUE | _FALSE
         case "date" | "datetime" | "time" if column.date_format:
             try:
-                datetime.strptime(text, column.date_format)
+                datetime.strptime(value, column.date_format)
             except ValueError:
                 return False
             return True
         case "date" | "datetime" | "time":
-            return any(ch.isdigit() for ch in text)
+            return any(ch.isdigit() for ch in value)
     return True  # string, categorical, enum: any text is readable (levels are checked apart)
 
 
@@ -258,7 +329,7 @@ def _duplicate_outputs(columns: list[PreviewColumn]) -> list[PreviewIssue]:
 
 
 def _select(
-    spec: DatasetSpec, columns: list[PreviewColumn], issues: list[PreviewIssue]
+    spec: DatasetSpec, columns: list[PreviewColumn], issues: list[PreviewIssue], hidden: bool
 ) -> list[PreviewColumn]:
     if spec.select is None:
         return columns
@@ -270,6 +341,16 @@ def _select(
     for name in spec.select:
         if name in by_output:
             chosen.append(by_output[name])
+        elif hidden:  # first: a spec column not seen here may still be in the file
+            issues.append(
+                _select_issue(
+                    "warning",
+                    "select_not_visible",
+                    name,
+                    "keeps it only if it is a raw column the earlier spec's `select` "
+                    "dropped (not visible here)",
+                )
+            )
         elif name in gone:
             issues.append(_select_issue("warning", "select_skipped", name, "is skipped"))
         else:
@@ -288,5 +369,5 @@ def _select_issue(
     )
 
 
-def _show(values: Iterable[str]) -> str:
-    return ", ".join(repr(v) for v in list(values)[:SAMPLE])
+def _show(values: Iterable[str], limit: int | None = SAMPLE) -> str:
+    return ", ".join(repr(v) for v in list(values)[:limit])

@@ -1,10 +1,16 @@
-"""The provider's spec workflow: drafts, review, publish, history, revert; every change audited.
+"""The provider's spec workflow: drafts, preview, review, publish, history, revert; every change
+audited.
 
 With review `none`, submitting a draft publishes it. With review `required`, submitting puts it
 in `pending_review`, and a provider who did not write it approves (publishes) or rejects it.
-Every publication goes through `stage_spec` + `commit_and_announce` (specs.py): the same table
-and the same DatasetSpecPublished event as a direct publish. Audit entries are staged in the
-request's session before the commit, so a change and its entry commit together.
+Every publication goes through `stage_spec` (specs.py): the same table and the same
+DatasetSpecPublished event as a direct publish. Audit entries are staged in the request's
+session before the commit, so a change and its entry commit together.
+
+Concurrency: a draft is read FOR UPDATE by every write and carries a `revision` the writer names
+(two providers editing one draft, or a reviewer approving what changed since they read it: 409);
+a publication is refused when the spec in force is no longer the draft's base, checked again
+once the version number is taken under the repository's lock (two approvals racing: 409).
 """
 
 from __future__ import annotations
@@ -21,19 +27,23 @@ from mdc_catalog.models import DatasetSpecRecord
 from mdc_catalog.repository import CatalogRepository
 from mdc_catalog.spec_diff import SpecDiff, diff_specs
 from mdc_catalog.spec_drafts import (
+    ApproveBody,
     DraftCreate,
     DraftStatus,
     DraftUpdate,
+    RejectBody,
     SpecDraft,
     SpecDraftRepository,
     SpecHistoryItem,
     SpecPublication,
+    SubmitBody,
     draft_public,
 )
-from mdc_catalog.specs import SpecSink, commit_and_announce, spec_version, stage_spec
+from mdc_catalog.spec_preview import SpecPreview, preview_spec
+from mdc_catalog.specs import SpecSink, announce, spec_version, stage_spec
 
 ReviewMode = Literal["none", "required"]
-_EDITABLE = (DraftStatus.DRAFT.value, DraftStatus.REJECTED.value)
+_SUBMITTABLE = (DraftStatus.DRAFT.value, DraftStatus.REJECTED.value)
 
 
 class SelfReview(MdcError):
@@ -73,8 +83,10 @@ class SpecWorkflow:
         await self._require_dataset(dataset_id)
         return await self.drafts.list_drafts(dataset_id, status)
 
-    async def get_draft(self, dataset_id: uuid.UUID, draft_id: uuid.UUID) -> SpecDraft:
-        draft = await self.drafts.get_draft(draft_id)
+    async def get_draft(
+        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, *, for_update: bool = False
+    ) -> SpecDraft:
+        draft = await self.drafts.get_draft(draft_id, for_update=for_update)
         if draft is None or draft.dataset_id != dataset_id:
             raise NotFound(f"dataset {dataset_id} has no spec draft {draft_id}")
         return draft
@@ -82,24 +94,30 @@ class SpecWorkflow:
     async def update_draft(
         self, dataset_id: uuid.UUID, draft_id: uuid.UUID, body: DraftUpdate
     ) -> SpecDraft:
-        draft = await self.get_draft(dataset_id, draft_id)
-        if draft.status not in _EDITABLE:
-            raise Conflict(f"a draft in status {draft.status!r} cannot be edited")
+        """Replace the content. A pending draft is withdrawn from review, a rejected one is a
+        draft again; `base_version` rebases it once the author merged the spec in force."""
+        draft = await self._draft_to_write(dataset_id, draft_id, body.revision)
+        if draft.status == DraftStatus.PUBLISHED.value:
+            raise Conflict("a published draft is part of the history and cannot be edited")
+        if body.base_version is not None:
+            await self.version(dataset_id, body.base_version)  # 404 when there is none
         before = _dump(draft)
-        latest = await self._latest(dataset_id)
-        # Writing the whole content against the spec in force rebases the draft on it.
         draft.spec = body.spec.model_dump(mode="json")
         draft.comment = body.comment if body.comment is not None else draft.comment
-        draft.base_version = latest.version if latest else None
+        if body.base_version is not None:
+            draft.base_version = body.base_version
         draft.status = DraftStatus.DRAFT.value
-        self._touch(draft)
-        await self.drafts.add_draft(draft)
-        self._record("spec_draft.update", draft, before=before)
+        draft.submitted_by, draft.submitted_at = None, None
+        draft.updated_by, draft.updated_at = self.who, utc_now()
+        draft.authors = _with(draft.authors, self.who)
+        await self._save("spec_draft.update", draft, before)
         await self.repo.commit()
         return draft
 
-    async def delete_draft(self, dataset_id: uuid.UUID, draft_id: uuid.UUID) -> None:
-        draft = await self.get_draft(dataset_id, draft_id)
+    async def delete_draft(
+        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, revision: int | None
+    ) -> None:
+        draft = await self._draft_to_write(dataset_id, draft_id, revision)
         if draft.status == DraftStatus.PUBLISHED.value:
             raise Conflict("a published draft is part of the history and cannot be deleted")
         before = _dump(draft)
@@ -110,43 +128,43 @@ class SpecWorkflow:
     # --- review
 
     async def submit(
-        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, comment: str | None
+        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, body: SubmitBody
     ) -> SpecDraft:
-        draft = await self.get_draft(dataset_id, draft_id)
-        if draft.status not in _EDITABLE:
+        draft = await self._draft_to_write(dataset_id, draft_id, body.revision)
+        if draft.status not in _SUBMITTABLE:
             raise Conflict(f"a draft in status {draft.status!r} cannot be submitted")
-        if self.review == "none":
-            await self._check_base(dataset_id, draft)
+        await self._check_base(dataset_id, draft)  # the author rebases now, not the reviewer
         before = _dump(draft)
-        draft.comment = comment if comment is not None else draft.comment
+        draft.comment = body.comment if body.comment is not None else draft.comment
         draft.submitted_by, draft.submitted_at = self.who, utc_now()
         draft.authors = _with(draft.authors, self.who)
         if self.review == "none":
             await self._publish(dataset_id, draft, None, ("spec_draft.submit", before))
             return draft
         draft.status = DraftStatus.PENDING_REVIEW.value
-        await self.drafts.add_draft(draft)
-        self._record("spec_draft.submit", draft, before=before)
+        await self._save("spec_draft.submit", draft, before)
         await self.repo.commit()
         return draft
 
     async def approve(
-        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, comment: str | None
+        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, body: ApproveBody
     ) -> SpecDraft:
-        draft = await self._pending(dataset_id, draft_id, "approve")
-        await self._check_base(dataset_id, draft)
+        draft = await self._pending(dataset_id, draft_id, body.revision, "approve")
         before = _dump(draft)
-        draft.reviewed_by, draft.reviewed_at, draft.review_comment = self.who, utc_now(), comment
+        draft.reviewed_by, draft.reviewed_at = self.who, utc_now()
+        draft.review_comment = body.comment
         await self._publish(dataset_id, draft, self.who, ("spec_draft.approve", before))
         return draft
 
-    async def reject(self, dataset_id: uuid.UUID, draft_id: uuid.UUID, comment: str) -> SpecDraft:
-        draft = await self._pending(dataset_id, draft_id, "reject")
+    async def reject(
+        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, body: RejectBody
+    ) -> SpecDraft:
+        draft = await self._pending(dataset_id, draft_id, body.revision, "reject")
         before = _dump(draft)
         draft.status = DraftStatus.REJECTED.value
-        draft.reviewed_by, draft.reviewed_at, draft.review_comment = self.who, utc_now(), comment
-        await self.drafts.add_draft(draft)
-        self._record("spec_draft.reject", draft, before=before)
+        draft.reviewed_by, draft.reviewed_at = self.who, utc_now()
+        draft.review_comment = body.comment
+        await self._save("spec_draft.reject", draft, before)
         await self.repo.commit()
         return draft
 
@@ -171,7 +189,10 @@ class SpecWorkflow:
 
     async def history(self, dataset_id: uuid.UUID) -> list[SpecHistoryItem]:
         records = await self.repo.list_specs(dataset_id)
-        facts = await self.drafts.publications(dataset_id) if records else {}
+        if not records:
+            await self._require_dataset(dataset_id)
+            return []
+        facts = await self.drafts.publications(dataset_id)
         return [_history_item(r, facts.get(r.version)) for r in records]
 
     async def version(self, dataset_id: uuid.UUID, version: int) -> SpecHistoryItem:
@@ -203,6 +224,29 @@ class SpecWorkflow:
         changes = diff_specs(current, DatasetSpec.model_validate(draft.spec))
         version = latest.version if latest else None
         return SpecDiff(from_version=version, to_version=None, changes=changes)
+
+    # --- preview (changes nothing)
+
+    async def preview(
+        self, dataset_id: uuid.UUID, spec: DatasetSpec | None, draft_id: uuid.UUID | None
+    ) -> SpecPreview:
+        """The schema `spec` (or the draft's content) would give on the latest version."""
+        if draft_id is not None:
+            spec = DatasetSpec.model_validate((await self.get_draft(dataset_id, draft_id)).spec)
+        assert spec is not None, "the request model sends a spec or a draft id"
+        dataset = await self.repo.get_dataset(dataset_id)
+        if dataset is None:
+            await self._require_dataset(dataset_id)
+            raise Conflict(f"dataset {dataset_id} has no version yet to preview a spec against")
+        records = {r.version: r for r in await self.repo.list_specs(dataset_id)}
+        made_with = records.get(dataset.spec_version or 0)
+        return preview_spec(
+            spec,
+            dataset.columns,
+            dataset.version,
+            made_with=DatasetSpec.model_validate(made_with.spec) if made_with else None,
+            made_with_version=dataset.spec_version,
+        )
 
     # --- internals
 
@@ -239,20 +283,25 @@ class SpecWorkflow:
         latest = await self._check_base(dataset_id, draft)
         spec = DatasetSpec.model_validate(draft.spec)
         record, name = await stage_spec(self.repo, dataset_id, spec, self.who)
+        if record.version != (draft.base_version or 0) + 1:
+            # Another publication committed between the check and the numbering lock.
+            await self.repo.rollback()
+            raise Conflict(_moved_on(draft.base_version, record.version - 1))
         publication = SpecPublication(
             dataset_id=dataset_id,
             version=record.version,
             comment=draft.comment,
-            author=", ".join(draft.authors) or None,
+            authors=list(draft.authors),
             approved_by=approved_by,
             draft_id=draft.id,
             reverted_from=draft.reverted_from,
         )
         await self.drafts.add_publication(publication)
         draft.status, draft.published_version = DraftStatus.PUBLISHED.value, record.version
-        await self.drafts.add_draft(draft)
         if draft_event is not None:
-            self._record(draft_event[0], draft, before=draft_event[1])
+            await self._save(draft_event[0], draft, draft_event[1])
+        else:
+            await self.drafts.add_draft(draft)
         item = _history_item(record, publication)
         previous = {"version": latest.version, "spec": latest.spec} if latest else None
         self.audit.record(
@@ -264,7 +313,9 @@ class SpecWorkflow:
             before=previous,
             after=item.model_dump(mode="json"),
         )
-        await commit_and_announce(self.repo, self.sink, record, name)
+        await self.repo.commit()
+        # After the commit: the profiler must never apply a spec version the catalog lacks.
+        await announce(self.repo, self.drafts, self.sink, record, name, publication)
         return item
 
     async def _check_base(
@@ -275,14 +326,26 @@ class SpecWorkflow:
         latest = await self._latest(dataset_id)
         in_force = latest.version if latest else None
         if draft.base_version != in_force:
-            raise Conflict(
-                f"the spec changed since this draft was written (version {draft.base_version} "
-                f"-> {in_force}); update the draft to rebase it, then submit it again"
-            )
+            raise Conflict(_moved_on(draft.base_version, in_force))
         return latest
 
-    async def _pending(self, dataset_id: uuid.UUID, draft_id: uuid.UUID, verb: str) -> SpecDraft:
-        draft = await self.get_draft(dataset_id, draft_id)
+    async def _draft_to_write(
+        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, revision: int | None
+    ) -> SpecDraft:
+        """The draft, locked until the commit, if it is still at `revision` (None: any)."""
+        draft = await self.get_draft(dataset_id, draft_id, for_update=True)
+        if revision is not None and draft.revision != revision:
+            raise Conflict(
+                f"the draft changed since you read it (revision {revision}, now "
+                f"{draft.revision}, by {draft.updated_by}, status {draft.status}); "
+                "read it again and redo your change"
+            )
+        return draft
+
+    async def _pending(
+        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, revision: int, verb: str
+    ) -> SpecDraft:
+        draft = await self._draft_to_write(dataset_id, draft_id, revision)
         if draft.status != DraftStatus.PENDING_REVIEW.value:
             raise Conflict(f"only a draft pending review can be {verb}d (this one: {draft.status})")
         if self.who in draft.authors:
@@ -308,9 +371,11 @@ class SpecWorkflow:
             updated_by=self.who,
         )
 
-    def _touch(self, draft: SpecDraft) -> None:
-        draft.updated_by, draft.updated_at = self.who, utc_now()
-        draft.authors = _with(draft.authors, self.who)
+    async def _save(self, action: str, draft: SpecDraft, before: dict[str, Any]) -> None:
+        """Stage a change of an existing draft: a new revision, and its audit entry."""
+        draft.revision += 1
+        await self.drafts.add_draft(draft)
+        self._record(action, draft, before=before)
 
     async def _latest(self, dataset_id: uuid.UUID) -> DatasetSpecRecord | None:
         records = await self.repo.list_specs(dataset_id)
@@ -339,6 +404,15 @@ class SpecWorkflow:
         )
 
 
+def _moved_on(base: int | None, in_force: int | None) -> str:
+    changes = f"GET .../spec/diff?from={base}&to={in_force}" if base else "GET .../spec"
+    return (
+        f"the spec changed since this draft was written (version {base} -> {in_force}): see "
+        f"{changes}, merge, then update the draft with base_version={in_force} and submit it "
+        "again"
+    )
+
+
 def _dump(draft: SpecDraft) -> dict[str, Any]:
     return draft_public(draft).model_dump(mode="json")
 
@@ -352,5 +426,7 @@ def _history_item(record: DatasetSpecRecord, facts: SpecPublication | None) -> S
     base = spec_version(record).model_dump()
     if facts is None:  # published before issue 4 (or by the YAML import): no extra facts
         return SpecHistoryItem.model_validate(base)
-    extra = facts.model_dump(include={"comment", "author", "approved_by", "draft_id"})
-    return SpecHistoryItem.model_validate({**base, **extra, "reverted_from": facts.reverted_from})
+    extra = facts.model_dump(
+        include={"comment", "authors", "approved_by", "draft_id", "reverted_from"}
+    )
+    return SpecHistoryItem.model_validate({**base, **extra})

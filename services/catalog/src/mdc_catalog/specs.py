@@ -1,24 +1,37 @@
 """Dataset specs, as providers publish them: each save is a new immutable version, announced
 as `DatasetSpecPublished` after the commit (the profiler then re-standardizes the latest raw
-file). Issue 4 adds drafts, preview and review in front of `publish`.
+file). Issue 4 adds drafts, preview and review in front of `publish` (spec_workflow.py).
+
+A version published through the workflow has a `SpecPublication` row that records when its
+event went out: when Kafka is down at publish time the request still succeeds (the version is
+committed) and `announce_pending_forever` sends the event later. The profiler ignores a spec
+version it already has, so a repeat is harmless.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
+from datetime import timedelta
 from typing import Protocol
 
 from mdc_common.broker import EventPublisher
 from mdc_common.errors import NotFound
-from mdc_contracts import DatasetSpec, DatasetSpecPublished, Topic, deterministic_id
+from mdc_contracts import DatasetSpec, DatasetSpecPublished, Topic, deterministic_id, utc_now
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mdc_catalog.config import SERVICE
 from mdc_catalog.models import DatasetSpecRecord
-from mdc_catalog.repository import CatalogRepository
+from mdc_catalog.repository import CatalogRepository, SqlCatalogRepository
 from mdc_catalog.schemas import SpecVersion
+from mdc_catalog.spec_drafts import SpecDraftRepository, SpecPublication, SqlSpecDraftRepository
 
 log = logging.getLogger(__name__)
+
+# The request that publishes announces at once; the announcer leaves it that long first.
+ANNOUNCE_SETTLE_SECONDS = 10.0
 
 
 class SpecSink(Protocol):
@@ -103,3 +116,77 @@ async def publish_spec(
 
 async def list_spec_versions(repo: CatalogRepository, dataset_id: uuid.UUID) -> list[SpecVersion]:
     return [spec_version(r) for r in await repo.list_specs(dataset_id)]
+
+
+async def announce(
+    repo: CatalogRepository,
+    drafts: SpecDraftRepository,
+    sink: SpecSink,
+    record: DatasetSpecRecord,
+    name: str,
+    publication: SpecPublication,
+) -> bool:
+    """Send the event of a committed version and note it; False when the sink failed (the
+    version stays pending for the announcer, and the provider's request still succeeds)."""
+    try:
+        await sink.publish(spec_event(record, name))
+    # Whatever the broker raised: the version is committed, so failing the request would only
+    # make the provider publish it twice; the announcer retries instead.
+    except Exception:
+        log.exception(
+            "dataset spec published but not announced; the announcer will retry",
+            extra={"dataset_id": str(record.dataset_id), "spec_version": record.version},
+        )
+        return False
+    publication.announced_at = utc_now()
+    await drafts.add_publication(publication)
+    await repo.commit()
+    log.info(
+        "dataset spec published",
+        extra={
+            "dataset_id": str(record.dataset_id),
+            "spec_version": record.version,
+            "by": record.created_by,
+        },
+    )
+    return True
+
+
+async def announce_pending(
+    repo: CatalogRepository,
+    drafts: SpecDraftRepository,
+    sink: SpecSink,
+    settle_seconds: float = ANNOUNCE_SETTLE_SECONDS,
+) -> int:
+    """Send the events of versions whose announcement failed; returns how many went out."""
+    sent = 0
+    pending = await drafts.unannounced(utc_now() - timedelta(seconds=settle_seconds))
+    for publication in pending:
+        versions = {r.version: r for r in await repo.list_specs(publication.dataset_id)}
+        record = versions.get(publication.version)
+        name = await repo.dataset_name(publication.dataset_id)
+        if record is not None and name is not None:  # else: the dataset was deleted
+            await sink.publish(spec_event(record, name))
+            sent += 1
+        publication.announced_at = utc_now()
+        await drafts.add_publication(publication)
+        await repo.commit()  # one by one: a failure later does not resend these
+    if sent:
+        log.info("pending dataset specs announced", extra={"count": sent})
+    return sent
+
+
+async def announce_pending_forever(
+    sessions: async_sessionmaker[AsyncSession], sink: SpecSink, interval: float
+) -> None:
+    """The announcer: at start, then every `interval` seconds."""
+    while True:
+        try:
+            async with sessions() as session:
+                await announce_pending(
+                    SqlCatalogRepository(session), SqlSpecDraftRepository(session), sink
+                )
+        # A background retry loop, not a message handler: it must outlive a Kafka or DB outage.
+        except Exception:
+            log.exception("announcing pending dataset specs failed; will retry")
+        await asyncio.sleep(interval)

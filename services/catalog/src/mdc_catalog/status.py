@@ -20,6 +20,7 @@ from mdc_contracts import (
     StatType,
 )
 
+from mdc_catalog.health_view import FailureKind
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.models import (
     Dataset,
@@ -28,6 +29,7 @@ from mdc_catalog.models import (
     DatasetVersionProfile,
     SchemaChangeRecord,
     Source,
+    SourceFailureRecord,
 )
 from mdc_catalog.repository import CatalogRepository
 from mdc_catalog.schemas import SourceError
@@ -179,6 +181,36 @@ def schema_change_row(event: SchemaChanged) -> SchemaChangeRecord:
     )
 
 
+def failure_row(event: SourceChecked | DatasetProcessingFailed) -> SourceFailureRecord | None:
+    """The history row of a failed download or processing; None for a check that did not fail."""
+    if isinstance(event, DatasetProcessingFailed):
+        return SourceFailureRecord(
+            event_id=event.event_id,
+            source_id=event.source_id,
+            kind=FailureKind.PROCESSING.value,
+            reason=PROCESSING_REASON,
+            stage=event.stage.value,
+            message=event.reason,
+            row=event.row,
+            column_name=event.column,
+            change_id=event.change_id,
+            occurred_at=event.occurred_at,
+        )
+    if event.outcome is not CheckOutcome.FAILED:
+        return None
+    failure = event.failure
+    return SourceFailureRecord(
+        event_id=event.event_id,
+        source_id=event.source_id,
+        kind=FailureKind.DOWNLOAD.value,
+        reason=(failure.reason if failure else FailureReason.OTHER).value,
+        message=failure.message if failure else "check failed without detail",
+        http_status=failure.http_status if failure else None,
+        consecutive_failures=max(event.consecutive_failures, 1),
+        occurred_at=event.checked_at,
+    )
+
+
 # --- transactions --------------------------------------------------------------------------
 
 
@@ -251,6 +283,10 @@ async def _update_source(
         )
         _ignored(metrics, event.event_type, "unknown_source")
         return False
+    # History first: a failure delivered late is still a failure, even if the source's
+    # current status has moved past it; the event id makes a re-delivery a no-op.
+    if (failure := failure_row(event)) is not None:
+        await repo.add_source_failure(failure)
     if not apply(source, event):
         await repo.commit()  # releases the row lock; nothing changed
         log.info(

@@ -23,6 +23,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from mdc_catalog.models import SOURCE_NAME_PATTERN, CatalogTable, LongText, ShortText
+from mdc_catalog.schemas import INT4_MAX
 
 # Step names are Airflow task ids; the source-name pattern is a subset of what Airflow accepts.
 STEP_NAME_PATTERN = SOURCE_NAME_PATTERN
@@ -90,7 +91,23 @@ def overlap_error(inputs: list[str], outputs: list[str]) -> str | None:
 class StepCreate(BaseModel):
     """Body of POST /admin/steps; also one entry of `steps:` in an imported YAML document."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "penguins_by_species",
+                    "layer": "aggregate",
+                    "language": "python",
+                    "command": '"$MDC_PYTHON" deploy/steps/penguins_by_species.py',
+                    "inputs": ["palmer-penguins"],
+                    "outputs": ["penguins-species-summary"],
+                    "owner": "ecology-team",
+                    "description": "Per species and island, counts and mean measurements.",
+                }
+            ]
+        },
+    )
 
     name: StepName = Field(examples=["penguins_by_species"])
     layer: LayerName = Field(examples=["aggregate"])
@@ -119,7 +136,10 @@ class StepCreate(BaseModel):
 class StepUpdate(BaseModel):
     """Body of PATCH /admin/steps/{name}: only the fields sent change (the name never does)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"owner": "biodiversity-team"}, {"active": False}]},
+    )
 
     layer: LayerName | None = None
     language: StepLanguage | None = None
@@ -176,7 +196,7 @@ class StepFilter(BaseModel):
     output: str | None = Field(default=None, max_length=128, description="Steps writing it.")
     active: bool | None = None
     limit: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE)
-    offset: int = Field(default=0, ge=0)
+    offset: int = Field(default=0, ge=0, le=INT4_MAX)
 
     def matches(self, step: ProcessingStep) -> bool:
         return (

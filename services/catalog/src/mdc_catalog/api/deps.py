@@ -128,8 +128,9 @@ def require_role(*roles: Role) -> Callable[[Caller | None], Caller]:
 require_admin = require_role(Role.ADMIN)
 # Sources, specs, steps and YAML import/export; the name predates roles.
 require_provider = require_role(Role.PROVIDER)
-# Read-only status and audit views.
+# The audit log (who changed what): technicians and admins.
 require_technician = require_role(Role.TECHNICIAN)
+# Source status and the health view: technicians, and the providers who curate the sources.
 require_status_reader = require_role(Role.TECHNICIAN, Role.PROVIDER)
 
 AdminDep = Annotated[Caller, Depends(require_admin)]

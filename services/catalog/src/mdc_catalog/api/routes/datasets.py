@@ -10,6 +10,7 @@ from mdc_common.errors import NotFound
 
 from mdc_catalog.api.deps import RepositoryDep, consumer_access
 from mdc_catalog.schemas import (
+    INT4_MAX,
     DatasetDetail,
     DatasetFilter,
     DatasetPage,
@@ -19,11 +20,18 @@ from mdc_catalog.schemas import (
 )
 from mdc_catalog.tableschema import table_schema
 
+# Only with MDC_CATALOG_CONSUMER_ACCESS=key; public reads never answer these.
+CONSUMER_ACCESS_ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No API key, and the deployment requires one for reads."},
+    403: {"description": "The key is not valid or revoked (checked only when keys are required)."},
+}
+
 router = APIRouter(
     prefix="/datasets",
     tags=["datasets (consumers)"],
     # Public, or any valid API key with MDC_CATALOG_CONSUMER_ACCESS=key.
     dependencies=[Depends(consumer_access)],
+    responses=CONSUMER_ACCESS_ERRORS,
 )
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such dataset or version."}}
 
@@ -64,7 +72,7 @@ async def list_versions(dataset_id: uuid.UUID, repo: RepositoryDep) -> VersionPa
     responses=_NOT_FOUND,
 )
 async def get_version(
-    dataset_id: uuid.UUID, version: Annotated[int, Path(ge=1)], repo: RepositoryDep
+    dataset_id: uuid.UUID, version: Annotated[int, Path(ge=1, le=INT4_MAX)], repo: RepositoryDep
 ) -> VersionDetail:
     found = await repo.get_version(dataset_id, version)
     if found is None:
@@ -78,7 +86,7 @@ async def get_version(
     responses=_NOT_FOUND,
 )
 async def get_table_schema(
-    dataset_id: uuid.UUID, version: Annotated[int, Path(ge=1)], repo: RepositoryDep
+    dataset_id: uuid.UUID, version: Annotated[int, Path(ge=1, le=INT4_MAX)], repo: RepositoryDep
 ) -> dict[str, Any]:
     found = await repo.get_version(dataset_id, version)
     if found is None:

@@ -25,6 +25,7 @@ from pydantic import BaseModel, Field
 from urllib3.exceptions import HTTPError as ConnectionFailed
 
 from mdc_catalog.api.deps import RepositoryDep
+from mdc_catalog.api.routes.datasets import CONSUMER_ACCESS_ERRORS
 from mdc_catalog.config import CatalogSettings
 from mdc_catalog.exports import (
     MEDIA_TYPES,
@@ -45,10 +46,13 @@ from mdc_catalog.parquet_stream import (
     open_export,
 )
 from mdc_catalog.repository import CatalogRepository
-from mdc_catalog.schemas import DatasetDetail, VersionDetail
+from mdc_catalog.schemas import INT4_MAX, DatasetDetail, VersionDetail
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/datasets", tags=["datasets (consumers)"])
+# Guarded by consumer_access where app.py includes it; these are its answers.
+router = APIRouter(
+    prefix="/datasets", tags=["datasets (consumers)"], responses=CONSUMER_ACCESS_ERRORS
+)
 _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such dataset or version."}}
 _MISSING_KEYS = {"NoSuchKey", "NoSuchObject", "NotFound"}
 _CSV = f"{MEDIA_TYPES['csv']}; charset=utf-8"
@@ -100,7 +104,7 @@ def get_links(request: Request) -> Links:
 
 FilesDep = Annotated[ParquetFiles, Depends(get_parquet_files)]
 LinksDep = Annotated[Links, Depends(get_links)]
-VersionNumber = Annotated[int, Path(ge=1)]
+VersionNumber = Annotated[int, Path(ge=1, le=INT4_MAX)]
 FormatQuery = Annotated[DownloadFormat, Query(alias="format")]
 ColumnsQuery = Annotated[
     str | None,

@@ -1,4 +1,5 @@
-"""Technician endpoints (read-only): stale, failing and drifting sources, and a summary."""
+"""Technician endpoints (read-only): stale, failing and drifting sources, the history of
+failures and of schema changes, and a summary."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from mdc_contracts import utc_now
 
-from mdc_catalog.api.deps import SessionDep, require_provider
+from mdc_catalog.api.deps import SessionDep, require_status_reader
 from mdc_catalog.config import CatalogSettings
+from mdc_catalog.health_gauges import publish_counts
 from mdc_catalog.health_repository import HealthRepository, SqlHealthRepository
 from mdc_catalog.health_view import (
     DatasetSchemaChangePage,
@@ -25,8 +27,8 @@ from mdc_catalog.health_view import (
 )
 from mdc_catalog.metrics import CatalogMetrics
 
-# Who may read this view. The one line to change when the technician role exists.
-require_technician = require_provider
+# Who may read this view: technicians, providers and admins.
+require_technician = require_status_reader
 
 router = APIRouter(
     prefix="/admin/health",
@@ -79,13 +81,15 @@ async def list_source_health(
     return SourceHealthPage(items=items, total=total)
 
 
-@router.get("/failures", summary="Sources with an open check or processing error, newest first")
+@router.get("/failures", summary="Failed downloads and processings, newest first")
 async def list_failures(
     query: Annotated[FailureFilter, Query()], repo: HealthRepositoryDep
 ) -> FailurePage:
-    sources, total = await repo.failures(query)
-    failures = [failure for source in sources if (failure := source_failure(source)) is not None]
-    return FailurePage(items=failures, total=total)
+    """Every failure recorded (kept 90 days), whether or not the source recovered since;
+    the sources failing now are `GET /admin/health/sources?status=failing`."""
+    rows, total = await repo.failures(query)
+    items = [source_failure(record, name, publisher) for record, name, publisher in rows]
+    return FailurePage(items=items, total=total)
 
 
 @router.get("/schema-changes", summary="Recent schema changes across datasets, newest first")
@@ -93,7 +97,7 @@ async def list_schema_changes(
     query: Annotated[SchemaChangeFilter, Query()], repo: HealthRepositoryDep
 ) -> DatasetSchemaChangePage:
     rows, total = await repo.schema_changes(query)
-    items = [dataset_schema_change(record, name, source_id) for record, name, source_id in rows]
+    items = [dataset_schema_change(*row) for row in rows]
     return DatasetSchemaChangePage(items=items, total=total)
 
 
@@ -104,6 +108,5 @@ async def summary(
     counts = await repo.counts(now=now, grace_factor=grace_factor)
     metrics: CatalogMetrics | None = getattr(request.app.state, "catalog_metrics", None)
     if metrics is not None:
-        metrics.stale_sources.set(counts.stale)
-        metrics.failing_sources.set(counts.failing)
+        publish_counts(metrics, counts)  # the totals; the per-source series wait for the loop
     return HealthSummary(**counts.model_dump(), at=now, stale_grace_factor=grace_factor)

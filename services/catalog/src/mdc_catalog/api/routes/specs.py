@@ -2,9 +2,11 @@
 its drafts, their review, a preview of the schema a spec would give, history, diff and revert.
 
 Workflow: POST .../spec/drafts (starts from the spec in force when no spec is sent), PUT it as
-often as needed, POST .../spec/preview to see the resulting schema, POST .../submit. With
+often as needed (naming the `revision` you read: 409 when someone else wrote meanwhile),
+POST .../spec/preview to see the resulting schema, POST .../submit. With
 MDC_CATALOG_SPEC_REVIEW=none that publishes; with `required` another provider approves (which
-publishes) or rejects (with a comment; the author edits and submits again).
+publishes) or rejects (with a comment; the author edits and submits again), naming the revision
+they reviewed.
 """
 
 from __future__ import annotations
@@ -13,15 +15,17 @@ import logging
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, status
-from mdc_common.errors import Conflict, NotFound
+from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from mdc_common.errors import NotFound
 from mdc_contracts import DatasetSpec
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from mdc_catalog.api.auth import AuthError
 from mdc_catalog.api.deps import AuditDep, ProviderDep, RepositoryDep, SessionDep, require_provider
+from mdc_catalog.schemas import INT4_MAX
 from mdc_catalog.spec_diff import SpecDiff
 from mdc_catalog.spec_drafts import (
+    ApproveBody,
     DraftCreate,
     DraftPage,
     DraftPublic,
@@ -29,15 +33,15 @@ from mdc_catalog.spec_drafts import (
     DraftUpdate,
     RejectBody,
     RevertBody,
-    ReviewBody,
     SpecDraft,
     SpecDraftRepository,
     SpecHistoryItem,
     SpecHistoryPage,
     SqlSpecDraftRepository,
+    SubmitBody,
     draft_public,
 )
-from mdc_catalog.spec_preview import SpecPreview, preview_spec
+from mdc_catalog.spec_preview import SpecPreview
 from mdc_catalog.spec_workflow import ReviewMode, SelfReview, SpecWorkflow
 from mdc_catalog.specs import SpecSink
 
@@ -49,7 +53,10 @@ _ERRORS: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such dataset, spec version or draft."},
 }
 _CONFLICT: dict[int | str, dict[str, Any]] = {
-    409: {"description": "The draft's status forbids this, or the spec moved on since it."}
+    409: {
+        "description": "The draft changed since the `revision` you sent, its status forbids "
+        "this, or the spec in force moved on since its `base_version`."
+    }
 }
 _QUEUED: dict[int | str, dict[str, Any]] = {
     202: {"model": DraftPublic, "description": "Review required: a draft pending review."}
@@ -115,7 +122,7 @@ def _published_or_queued(
     "/{dataset_id}/spec",
     status_code=status.HTTP_201_CREATED,
     summary="Publish a new spec version (201); under review, a draft pending review (202)",
-    responses=_QUEUED,
+    responses={**_QUEUED, **_CONFLICT},
 )
 async def put_spec(
     dataset_id: uuid.UUID, body: DatasetSpec, workflow: WorkflowDep, response: Response
@@ -139,7 +146,9 @@ async def get_spec_versions(dataset_id: uuid.UUID, workflow: WorkflowDep) -> Spe
 
 @router.get("/{dataset_id}/spec/versions/{version}", summary="One spec version")
 async def get_spec_version(
-    dataset_id: uuid.UUID, version: int, workflow: WorkflowDep
+    dataset_id: uuid.UUID,
+    version: Annotated[int, Path(ge=1, le=INT4_MAX)],
+    workflow: WorkflowDep,
 ) -> SpecHistoryItem:
     return await workflow.version(dataset_id, version)
 
@@ -152,8 +161,8 @@ async def get_spec_version(
 async def get_spec_diff(
     dataset_id: uuid.UUID,
     workflow: WorkflowDep,
-    from_version: Annotated[int | None, Query(alias="from", ge=1)] = None,
-    to_version: Annotated[int | None, Query(alias="to", ge=1)] = None,
+    from_version: Annotated[int | None, Query(alias="from", ge=1, le=INT4_MAX)] = None,
+    to_version: Annotated[int | None, Query(alias="to", ge=1, le=INT4_MAX)] = None,
 ) -> SpecDiff:
     return await workflow.diff(dataset_id, from_version, to_version)
 
@@ -196,20 +205,9 @@ class PreviewRequest(BaseModel):
     responses={409: {"description": "The dataset has no version to preview against yet."}},
 )
 async def preview(
-    dataset_id: uuid.UUID, body: PreviewRequest, repo: RepositoryDep, workflow: WorkflowDep
+    dataset_id: uuid.UUID, body: PreviewRequest, workflow: WorkflowDep
 ) -> SpecPreview:
-    if body.draft_id is not None:
-        draft = await workflow.get_draft(dataset_id, body.draft_id)
-        spec = DatasetSpec.model_validate(draft.spec)
-    else:
-        assert body.spec is not None  # the validator guarantees one of them
-        spec = body.spec
-    dataset = await repo.get_dataset(dataset_id)
-    if dataset is None:
-        if await repo.dataset_name(dataset_id) is None:
-            raise NotFound(f"no dataset or source with id {dataset_id}")
-        raise Conflict(f"dataset {dataset_id} has no version yet to preview a spec against")
-    return preview_spec(spec, dataset.columns, dataset.version)
+    return await workflow.preview(dataset_id, body.spec, body.draft_id)
 
 
 # --- drafts and review ----------------------------------------------------------------------
@@ -255,7 +253,7 @@ async def get_draft_diff(
 
 @router.put(
     "/{dataset_id}/spec/drafts/{draft_id}",
-    summary="Replace a draft's content (a rejected draft becomes a draft again)",
+    summary="Replace a draft's content (a rejected or pending draft becomes a draft again)",
     responses=_CONFLICT,
 )
 async def update_draft(
@@ -270,8 +268,15 @@ async def update_draft(
     summary="Delete (or withdraw) a draft that is not published",
     responses=_CONFLICT,
 )
-async def delete_draft(dataset_id: uuid.UUID, draft_id: uuid.UUID, workflow: WorkflowDep) -> None:
-    await workflow.delete_draft(dataset_id, draft_id)
+async def delete_draft(
+    dataset_id: uuid.UUID,
+    draft_id: uuid.UUID,
+    workflow: WorkflowDep,
+    revision: Annotated[
+        int | None, Query(ge=1, le=INT4_MAX, description="Only if still at this revision.")
+    ] = None,
+) -> None:
+    await workflow.delete_draft(dataset_id, draft_id, revision)
 
 
 @router.post(
@@ -280,9 +285,9 @@ async def delete_draft(dataset_id: uuid.UUID, draft_id: uuid.UUID, workflow: Wor
     responses=_CONFLICT,
 )
 async def submit_draft(
-    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: ReviewBody, workflow: WorkflowDep
+    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: SubmitBody, workflow: WorkflowDep
 ) -> DraftPublic:
-    return draft_public(await workflow.submit(dataset_id, draft_id, body.comment))
+    return draft_public(await workflow.submit(dataset_id, draft_id, body))
 
 
 @router.post(
@@ -291,10 +296,10 @@ async def submit_draft(
     responses=_CONFLICT,
 )
 async def approve_draft(
-    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: ReviewBody, workflow: WorkflowDep
+    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: ApproveBody, workflow: WorkflowDep
 ) -> DraftPublic:
     try:
-        return draft_public(await workflow.approve(dataset_id, draft_id, body.comment))
+        return draft_public(await workflow.approve(dataset_id, draft_id, body))
     except SelfReview as error:
         raise _forbidden_on_self_review(error) from error
 
@@ -308,6 +313,6 @@ async def reject_draft(
     dataset_id: uuid.UUID, draft_id: uuid.UUID, body: RejectBody, workflow: WorkflowDep
 ) -> DraftPublic:
     try:
-        return draft_public(await workflow.reject(dataset_id, draft_id, body.comment))
+        return draft_public(await workflow.reject(dataset_id, draft_id, body))
     except SelfReview as error:
         raise _forbidden_on_self_review(error) from error

@@ -42,6 +42,32 @@ _DOCUMENT_SCHEMA: dict[str, Any] = {
         "steps": _LOOSE_LIST,
     },
 }
+# What a reader of /docs copies: one item of each section, in the format of GET /admin/export.
+_DOCUMENT_EXAMPLE = """\
+sources:
+- name: palmer-penguins
+  url: https://data.example.org/penguins.csv
+  check_interval_seconds: 3600
+  license: CC0-1.0
+  publisher: Palmer Station LTER
+  tags:
+  - biology
+specs:
+  palmer-penguins:
+    columns:
+    - name: body_mass_g
+      unit: g
+steps:
+- name: penguins_by_species
+  layer: aggregate
+  language: python
+  command: '"$MDC_PYTHON" deploy/steps/penguins_by_species.py'
+  inputs:
+  - palmer-penguins
+  outputs:
+  - penguins-species-summary
+  owner: ecology-team
+"""
 
 router = APIRouter(
     prefix="/admin",
@@ -72,7 +98,10 @@ async def export_yaml(repo: RepositoryDep, steps: StepRepositoryDep) -> Response
     "when its content differs. `dry_run=true` only reports what would change.",
     responses={422: {"description": "The document is invalid; `path` says where."}},
     openapi_extra={
-        "requestBody": {"required": True, "content": {YAML: {"schema": _DOCUMENT_SCHEMA}}}
+        "requestBody": {
+            "required": True,
+            "content": {YAML: {"schema": _DOCUMENT_SCHEMA, "example": _DOCUMENT_EXAMPLE}},
+        }
     },
 )
 async def import_yaml(
