@@ -175,3 +175,52 @@ def test_healthz_reports_unreachable_dependencies(client: TestClient) -> None:
     assert set(checks) == {"db", "kafka"}
     assert checks["db"].startswith("failed")
     assert checks["kafka"].startswith("failed")
+
+
+async def test_schema_diff_between_any_two_versions(
+    client: TestClient, repo: FakeRepository
+) -> None:
+    penguins_id, _ = await _seed(repo)
+    island = column("island", 2).model_copy(
+        update={"top_values": None, "categories": ["Biscoe", "Dream"]}
+    )
+    await record_dataset_version(
+        repo,
+        version_created(
+            penguins_id,
+            3,
+            columns=[
+                column("species", 0).model_copy(update={"dtype": "Categorical"}),
+                column("flipper_length_mm", 1, "continuous"),
+                island,
+            ],
+        ),
+    )
+    one_to_three = client.get(f"/datasets/{penguins_id}/diff", params={"from": 1, "to": 3})
+    assert one_to_three.status_code == 200, one_to_three.text
+    body = one_to_three.json()
+    assert (body["from_version"], body["to_version"], body["breaking"]) == (1, 3, True)
+    kinds = [(change["kind"], change["column"]) for change in body["changes"]]
+    # bill_length_mm (continuous) -> flipper_length_mm (continuous, same position and
+    # profile): one unambiguous look-alike, reported as a rename.
+    assert kinds == [
+        ("column_renamed", "flipper_length_mm"),
+        ("dtype_changed", "species"),
+        ("column_added", "island"),
+    ]
+    # `to` defaults to the latest version; backwards works too, with the roles swapped.
+    latest = client.get(f"/datasets/{penguins_id}/diff", params={"from": 1}).json()
+    assert latest == body
+    back = client.get(f"/datasets/{penguins_id}/diff", params={"from": 3, "to": 1}).json()
+    assert ("column_removed", "island") in [(c["kind"], c["column"]) for c in back["changes"]]
+    same = client.get(f"/datasets/{penguins_id}/diff", params={"from": 2, "to": 2}).json()
+    assert (same["breaking"], same["changes"]) == (False, [])
+
+
+def test_schema_diff_errors_name_the_version(client: TestClient) -> None:
+    missing = uuid.uuid4()
+    assert client.get(f"/datasets/{missing}/diff", params={"from": 1}).status_code == 404
+    invalid = client.get(f"/datasets/{missing}/diff", params={"from": 0})
+    assert invalid.status_code == 422
+    assert invalid.json()["error"]["fields"][0]["field"] == "from"
+    assert client.get(f"/datasets/{missing}/diff").status_code == 422  # `from` is required

@@ -19,6 +19,7 @@ from mdc_catalog.schemas import (
     VersionPage,
 )
 from mdc_catalog.tableschema import table_schema
+from mdc_catalog.version_diff import VersionDiff, version_diff
 
 # Only with MDC_CATALOG_CONSUMER_ACCESS=key; public reads never answer these.
 CONSUMER_ACCESS_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -104,3 +105,39 @@ async def list_schema_changes(dataset_id: uuid.UUID, repo: RepositoryDep) -> Sch
         raise NotFound(f"no dataset with id {dataset_id}")
     changes = await repo.list_schema_changes(dataset_id)
     return SchemaChangePage(items=changes, total=len(changes))
+
+
+@router.get(
+    "/{dataset_id}/diff",
+    summary="Schema diff between any two versions (added, removed, renamed columns; dtype, "
+    "stat type and level changes; null-rate and cardinality jumps), breaking or not",
+    responses=_NOT_FOUND,
+)
+async def diff_versions(
+    dataset_id: uuid.UUID,
+    repo: RepositoryDep,
+    from_version: Annotated[
+        int, Query(alias="from", ge=1, le=INT4_MAX, description="The version compared from.")
+    ],
+    to_version: Annotated[
+        int | None,
+        Query(
+            alias="to",
+            ge=1,
+            le=INT4_MAX,
+            description="The version compared to; the latest if omitted.",
+        ),
+    ] = None,
+) -> VersionDiff:
+    if to_version is None:
+        dataset = await repo.get_dataset(dataset_id)
+        if dataset is None:
+            raise NotFound(f"no dataset with id {dataset_id}")
+        to_version = dataset.version
+    versions = []
+    for number in (from_version, to_version):
+        found = await repo.get_version(dataset_id, number)
+        if found is None:
+            raise NotFound(f"dataset {dataset_id} has no version {number}")
+        versions.append(found)
+    return version_diff(*versions)
