@@ -2,7 +2,7 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
-from mdc_contracts import SourceChanged, deterministic_id
+from mdc_contracts import SourceChanged, SourceDefined, deterministic_id
 from mdc_contracts.lineage import RunEvent
 from pydantic import ValidationError
 
@@ -63,3 +63,24 @@ def test_openlineage_event_keeps_unknown_facets() -> None:
     )
     assert event.outputs[0].facets["schema"] == {"fields": []}
     assert event.run.facets["x"] == {"y": 1}
+
+
+def test_source_defined_without_check_request_still_validates() -> None:
+    # A definition of a producer that predates "check now" has no check_requested_at.
+    old = {
+        "event_type": "SourceDefined",
+        "producer": "catalog",
+        "correlation_id": str(uuid.uuid4()),
+        "source_id": str(uuid.uuid4()),
+        "name": "penguins",
+        "url": "http://127.0.0.1/penguins.csv",
+        "check_interval_seconds": 60,
+        "revision": 1,
+    }
+    assert SourceDefined.model_validate(old).check_requested_at is None
+    asked = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    event = SourceDefined.model_validate(old | {"check_requested_at": asked.isoformat()})
+    assert SourceDefined.model_validate_json(event.model_dump_json()).check_requested_at == asked
+    with pytest.raises(ValidationError) as err:  # a time without a zone is ambiguous
+        SourceDefined.model_validate(old | {"check_requested_at": "2026-01-02T03:04:05"})
+    assert err.value.errors()[0]["loc"] == ("check_requested_at",)

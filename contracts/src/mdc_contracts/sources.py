@@ -21,6 +21,12 @@ class SourceDefined(Envelope):
     check_interval_seconds: int = Field(ge=1, examples=[3600])
     active: bool = Field(default=True, description="False when paused or deleted.")
     revision: int = Field(ge=1, description="Increases with every change of the definition.")
+    # Optional and defaulted, so events of older producers still validate (backward compatible).
+    check_requested_at: AwareDatetime | None = Field(
+        default=None,
+        description='A provider asked for a check at this time ("check now"); a consumer '
+        "checks at once when this is newer than the last request it saw.",
+    )
 
 
 class CheckOutcome(StrEnum):

@@ -207,6 +207,7 @@ LANDMARKS = {
     ("GET", "/healthz"),
     ("GET", "/datasets/{dataset_id}/jsonld"),  # the exports router, guarded where included
     ("POST", "/admin/sources"),
+    ("POST", "/admin/sources/{source_id}/check"),  # check now: provider, not open
     ("POST", "/admin/import"),
     ("DELETE", "/admin/keys/{key_id}"),
     ("GET", "/admin/audit"),
@@ -338,19 +339,20 @@ def test_every_route_has_the_protection_its_path_calls_for(
 def test_the_walk_finds_an_unprotected_or_unclassified_route(
     app: FastAPI, callers: dict[str, str | None]
 ) -> None:
-    async def check_now(source_id: uuid.UUID) -> dict[str, str]:
-        return {"checked": str(source_id)}
+    # A path no real route has: the real POST .../check would answer this URL first.
+    async def poke(source_id: uuid.UUID) -> dict[str, str]:
+        return {"poked": str(source_id)}
 
     async def anything() -> dict[str, str]:
         return {}
 
-    app.add_api_route("/admin/sources/{source_id}/check", check_now, methods=["POST"])
+    app.add_api_route("/admin/sources/{source_id}/poke", poke, methods=["POST"])
     app.add_api_route("/internal/anything", anything, methods=["GET"])
     problems = _protection_problems(app, callers)
-    assert "POST /admin/sources/{source_id}/check: no key answered 200, not 401" in problems
-    assert "POST /admin/sources/{source_id}/check: no bearer security in the OpenAPI" in problems
+    assert "POST /admin/sources/{source_id}/poke: no key answered 200, not 401" in problems
+    assert "POST /admin/sources/{source_id}/poke: no bearer security in the OpenAPI" in problems
     assert "GET /internal/anything: matches no rule of PROTECTION; add one" in problems
-    assert all("/admin/sources/{source_id}/check" in p or "/internal" in p for p in problems)
+    assert all("/admin/sources/{source_id}/poke" in p or "/internal" in p for p in problems)
 
 
 def test_admin_key_from_the_settings_may_do_provider_work(client: TestClient) -> None:

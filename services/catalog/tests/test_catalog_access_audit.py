@@ -210,6 +210,7 @@ TRAIL = [
     (JANE, "source.update", "source", "source", True, True),
     (JANE, "source.pause", "source", "source", True, True),
     (JANE, "source.resume", "source", "source", True, True),
+    (JANE, "source.check", "source", "source", True, True),
     (JANE, "spec_draft.create", "spec_draft", "draft", False, True),
     (JANE, "spec_draft.update", "spec_draft", "draft", True, True),
     (JANE, "spec_draft.submit", "spec_draft", "draft", True, True),
@@ -261,6 +262,7 @@ async def test_every_admin_change_is_audited_once_with_who_what_when_before_afte
     call("PATCH", source_path, jane, 200, json={"title": "Penguins"})
     call("POST", f"{source_path}/pause", jane, 200)
     call("POST", f"{source_path}/resume", jane, 200)
+    call("POST", f"{source_path}/check", jane, 202)
     await record_dataset_version(repo, version_created(uuid.UUID(source["id"])))
 
     spec = f"/admin/datasets/{source['id']}/spec"

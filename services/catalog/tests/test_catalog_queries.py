@@ -21,9 +21,11 @@ def _compiled(statement: Any) -> tuple[str, dict[str, Any]]:
 def test_no_filter_pages_in_a_stable_order() -> None:
     sql, params = _compiled(dataset_search(DatasetFilter()))
     assert "WHERE" not in sql
-    assert "ORDER BY catalog.dataset.name, catalog.dataset.id" in sql
+    assert "ORDER BY catalog.dataset_facts.name, catalog.dataset_facts.dataset_id" in sql
     assert "LEFT OUTER JOIN catalog.source" in sql
-    assert "LEFT OUTER JOIN catalog.dataset_facts" in sql
+    # The page is chosen on the facts alone, then joined to dataset and source.
+    assert "FROM catalog.dataset_facts" in sql
+    assert "JOIN (SELECT catalog.dataset_facts.dataset_id" in sql
     assert sorted(params.values()) == [0, 50]  # limit and offset, bound
 
 
@@ -36,16 +38,16 @@ def test_filters_are_bound_parameters() -> None:
     # q reaches to_tsquery as words only (each a prefix), so it can never be tsquery syntax.
     assert "x:* & drop:* & table:* & catalog:* & source:*" in params.values()
     assert {10, 20, 5, 15} <= set(params.values())
-    assert "catalog.dataset.row_count >= %(row_count_1)s" in sql
-    assert "catalog.dataset.row_count <= %(row_count_2)s" in sql
-    assert "catalog.dataset.name = %(name_1)s" in sql
+    assert "catalog.dataset_facts.row_count >= %(row_count_1)s" in sql
+    assert "catalog.dataset_facts.row_count <= %(row_count_2)s" in sql
+    assert "catalog.dataset_facts.name = %(name_1)s" in sql
 
 
 def test_q_is_a_full_text_match_on_the_indexed_document_ranked_by_default() -> None:
     sql, params = _compiled(dataset_search(DatasetFilter(q="Bill length")))
     assert "catalog.dataset_facts.document @@ to_tsquery('simple'::regconfig, %(" in sql
     assert "ORDER BY ts_rank(catalog.dataset_facts.document, to_tsquery(" in sql
-    assert "DESC, catalog.dataset.name, catalog.dataset.id \n LIMIT" in sql
+    assert "DESC, catalog.dataset_facts.name, catalog.dataset_facts.dataset_id \n LIMIT" in sql
     assert "bill:* & length:*" in params.values()
     assert " ILIKE " not in sql
 

@@ -72,8 +72,8 @@ def test_profile_filters_read_the_denormalized_facts() -> None:
     assert "catalog.dataset_facts.stat_types @> " in sql
     assert "NOT (catalog.dataset_facts.stat_types && " in sql
     assert "catalog.dataset_facts.typed_columns @> " in sql
-    assert "CAST(catalog.source.tags AS JSONB) @> " in sql
-    assert "catalog.dataset.updated_at >= " in sql
+    assert "catalog.dataset_facts.tags @> " in sql
+    assert "catalog.dataset_facts.updated_at >= " in sql
     # Low cardinality: the indexed categorical count bounds the per-threshold count.
     assert "catalog.dataset_facts.categorical_columns >= " in sql
     # ... and the k-th smallest distinct count (ascending array) is within the threshold.
@@ -95,14 +95,14 @@ def test_column_alone_and_column_type_alone() -> None:
 @pytest.mark.parametrize(
     ("sort", "order"),
     [
-        ("name", "catalog.dataset.name, catalog.dataset.id"),
-        ("-name", "catalog.dataset.name DESC, catalog.dataset.id"),
-        ("rows", "catalog.dataset.row_count, catalog.dataset.id"),
-        ("-rows", "catalog.dataset.row_count DESC, catalog.dataset.id"),
-        ("columns", "catalog.dataset.column_count, catalog.dataset.id"),
-        ("-columns", "catalog.dataset.column_count DESC, catalog.dataset.id"),
-        ("updated", "catalog.dataset.updated_at, catalog.dataset.id"),
-        ("-updated", "catalog.dataset.updated_at DESC, catalog.dataset.id"),
+        ("name", "catalog.dataset_facts.name, catalog.dataset_facts.dataset_id"),
+        ("-name", "catalog.dataset_facts.name DESC, catalog.dataset_facts.dataset_id"),
+        ("rows", "catalog.dataset_facts.row_count, catalog.dataset_facts.dataset_id"),
+        ("-rows", "catalog.dataset_facts.row_count DESC, catalog.dataset_facts.dataset_id"),
+        ("columns", "catalog.dataset_facts.column_count, catalog.dataset_facts.dataset_id"),
+        ("-columns", "catalog.dataset_facts.column_count DESC, catalog.dataset_facts.dataset_id"),
+        ("updated", "catalog.dataset_facts.updated_at, catalog.dataset_facts.dataset_id"),
+        ("-updated", "catalog.dataset_facts.updated_at DESC, catalog.dataset_facts.dataset_id"),
     ],
 )
 def test_every_sort_ends_with_the_id(sort: str, order: str) -> None:
@@ -119,7 +119,7 @@ def test_default_sort_is_relevance_with_q_else_name() -> None:
 def test_facets_count_over_the_unpaged_result() -> None:
     sql, _ = _compiled(facet_statement(_everything()))
     assert sql.count("UNION ALL") == 3
-    assert "jsonb_array_elements_text(matched.tags)" in sql
+    assert "unnest(matched.tags)" in sql
     assert "unnest(matched.stat_types)" in sql
     assert "LIMIT" not in sql
 

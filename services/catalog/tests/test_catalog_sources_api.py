@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 import pytest
-from catalog_fakes import AUTH, FakeRepository, FakeSink
+from access_fakes import ADMIN_KEY
+from catalog_fakes import AUTH, FakeAuditLog, FakeRepository, FakeSink, fake_scope
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from mdc_catalog.service import republish_definitions
 from mdc_contracts import deterministic_id
 
 PENGUINS = {
@@ -35,6 +38,7 @@ def _create(client: TestClient, **overrides: Any) -> dict[str, Any]:
         ("GET", f"/admin/sources/{uuid.uuid4()}"),
         ("PATCH", f"/admin/sources/{uuid.uuid4()}"),
         ("DELETE", f"/admin/sources/{uuid.uuid4()}"),
+        ("POST", f"/admin/sources/{uuid.uuid4()}/check"),
     ],
 )
 def test_admin_endpoints_without_key_are_401_with_reason(
@@ -288,3 +292,95 @@ def test_check_interval_floor_is_a_setting(app: FastAPI, client: TestClient) -> 
         f"/admin/sources/{created['id']}", json={"check_interval_seconds": 0}, headers=AUTH
     )
     assert response.status_code == 422  # the contract's floor of 1 always holds
+
+
+# --- check now -----------------------------------------------------------------------------
+
+
+def _check(client: TestClient, source_id: str, headers: dict[str, str] = AUTH) -> Any:
+    return client.post(f"/admin/sources/{source_id}/check", headers=headers)
+
+
+def test_check_now_is_202_and_publishes_the_request_with_a_new_revision(
+    client: TestClient, repo: FakeRepository, sink: FakeSink, audit: FakeAuditLog
+) -> None:
+    created = _create(client)
+    assert created["check_requested_at"] is None
+    response = _check(client, created["id"])  # a bare POST: nothing to send
+    assert response.status_code == 202, response.text
+    body = response.json()
+    asked = datetime.fromisoformat(body["check_requested_at"])
+    assert body["revision"] == 2
+    event = sink.events[-1]
+    assert (event.revision, event.check_requested_at, event.active) == (2, asked, True)
+    assert repo.published[uuid.UUID(created["id"])] == 2
+    entry = audit.recorded[-1]
+    assert (entry.action, entry.actor, entry.role) == ("source.check", "provider-key-1", "provider")
+    assert (entry.target_type, entry.target_id) == ("source", created["id"])
+    assert entry.before is not None
+    assert entry.after is not None
+    assert (entry.before["check_requested_at"], entry.after["check_requested_at"]) == (
+        None,
+        body["check_requested_at"],
+    )
+
+    # Asking again is a new request: a newer time, another revision.
+    again = _check(client, created["id"]).json()
+    assert again["revision"] == 3
+    assert datetime.fromisoformat(again["check_requested_at"]) > asked
+    assert [e.action for e in audit.recorded] == ["source.create", "source.check", "source.check"]
+
+
+def test_later_definitions_repeat_the_last_request(client: TestClient, sink: FakeSink) -> None:
+    # The change-detector tells a new request from a repeated one by comparing the times.
+    created = _create(client)
+    asked = _check(client, created["id"]).json()["check_requested_at"]
+    client.patch(f"/admin/sources/{created['id']}", json={"title": "Penguins"}, headers=AUTH)
+    assert sink.events[-1].revision == 3
+    assert sink.events[-1].check_requested_at == datetime.fromisoformat(asked)
+
+
+def test_check_now_of_an_unknown_paused_or_deleted_source_is_refused(
+    client: TestClient, sink: FakeSink, audit: FakeAuditLog
+) -> None:
+    assert _check(client, str(uuid.uuid4())).status_code == 404
+    assert _check(client, "not-a-uuid").status_code == 422
+    paused = _create(client, name="paused-one")
+    client.post(f"/admin/sources/{paused['id']}/pause", headers=AUTH)
+    gone = _create(client, name="gone")
+    client.delete(f"/admin/sources/{gone['id']}", headers=AUTH)
+    published, audited = len(sink.events), len(audit.recorded)
+
+    refused = _check(client, paused["id"])
+    assert refused.status_code == 409
+    assert "paused" in refused.json()["error"]["message"]
+    refused = _check(client, gone["id"])
+    assert refused.status_code == 409
+    assert "deleted" in refused.json()["error"]["message"]
+    assert (len(sink.events), len(audit.recorded)) == (published, audited)
+
+
+def test_check_now_needs_a_provider_not_a_technician(client: TestClient, sink: FakeSink) -> None:
+    created = _create(client)
+    issued = client.post(
+        "/admin/keys",
+        json={"name": "night-shift", "role": "technician"},
+        headers={"Authorization": f"Bearer {ADMIN_KEY}"},
+    ).json()
+    response = _check(client, created["id"], headers={"Authorization": f"Bearer {issued['key']}"})
+    assert response.status_code == 403
+    assert len(sink.events) == 1
+
+
+async def test_a_request_whose_publish_failed_is_published_again(
+    client: TestClient, repo: FakeRepository, sink: FakeSink
+) -> None:
+    created = _create(client)
+    sink.fail = True
+    response = _check(client, created["id"])
+    assert response.status_code == 202  # the request is committed; only its publish waits
+    sink.fail = False
+    assert await republish_definitions(fake_scope(repo), sink, pending_only=True, settle_seconds=0)
+    event = sink.events[-1]
+    assert event.revision == 2
+    assert event.check_requested_at == datetime.fromisoformat(response.json()["check_requested_at"])

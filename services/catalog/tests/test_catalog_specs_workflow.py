@@ -318,3 +318,52 @@ async def test_the_published_event_is_what_the_profiler_applies(
     assert event.spec.model_dump(mode="json") == SPEC_FULL
     # Deterministic: a repeat of the same version is the same event, deduplicated downstream.
     assert event.event_id == deterministic_id("dataset-spec", dataset_id, 1)
+
+
+# --- bare POSTs: no body where nothing is needed, a 422 naming what is ------------------------
+
+
+async def test_a_bare_submit_publishes_without_review(
+    client: TestClient, repo: FakeRepository, spec_sink: FakeSpecSink
+) -> None:
+    me, _ = await _desks(client, repo)
+    draft = me.create(SPEC).json()
+    submitted = client.post(f"{me.base}/drafts/{draft['id']}/submit", headers=AUTH)  # no body
+    assert submitted.status_code == 200, submitted.text
+    assert submitted.json()["status"] == "published"
+    assert len(spec_sink.events) == 1
+
+
+@pytest.mark.usefixtures("review_required")
+async def test_bare_approve_and_reject_are_422_naming_the_fields_they_need(
+    client: TestClient, repo: FakeRepository
+) -> None:
+    me, reviewer = await _desks(client, repo)
+    draft = me.create(SPEC).json()
+    url = f"{me.base}/drafts/{draft['id']}"
+    pending = client.post(f"{url}/submit", headers=AUTH, json=None)  # `null` counts as bare
+    assert pending.status_code == 200, pending.text
+    assert pending.json()["status"] == "pending_review"
+    for verb, needed in (("approve", ["revision"]), ("reject", ["revision", "comment"])):
+        bare = client.post(f"{url}/{verb}", headers=SECOND_PROVIDER)
+        assert bare.status_code == 422, bare.text
+        detail = bare.json()["detail"]
+        assert [(d["loc"], d["msg"]) for d in detail] == [
+            (["body", name], "Field required") for name in needed
+        ]
+    assert me.get(draft).json()["status"] == "pending_review"  # nothing happened
+
+    rejected = reviewer.act("reject", pending.json(), comment="no").json()
+    again = reviewer.act("reject", rejected, comment="still no")
+    assert again.status_code == 409
+    assert "can be rejected (this one: rejected)" in again.json()["error"]["message"]
+
+
+def test_the_openapi_says_which_review_bodies_are_required(app: FastAPI) -> None:
+    paths = app.openapi()["paths"]
+    base = "/admin/datasets/{dataset_id}/spec/drafts/{draft_id}"
+    required = {
+        verb: paths[f"{base}/{verb}"]["post"]["requestBody"].get("required", False)
+        for verb in ("submit", "approve", "reject")
+    }
+    assert required == {"submit": False, "approve": True, "reject": True}

@@ -13,6 +13,8 @@ from mdc_catalog.api.routes.specs import get_spec_sink
 from mdc_catalog.api.routes.steps import get_step_repository
 from mdc_catalog.app import create_app
 from mdc_catalog.config import CatalogSettings
+from mdc_catalog.schemas import SourceCreate
+from mdc_catalog.service import source_public
 from mdc_common.settings import DatabaseSettings
 from steps_fakes import FakeStepRepository
 
@@ -155,6 +157,50 @@ def test_export_import_into_an_empty_catalog_export_is_byte_identical() -> None:
     assert paused.active is False
     assert any(e.name == "paused-one" and not e.active for e in empty.sink.events)
     assert len(empty.spec_sink.events) == 2
+
+
+# Every field of SourceCreate, each with a value that is not its default: a field the export
+# drops, or the import ignores, comes back as its default and fails the round trip.
+EVERY_SOURCE_FIELD: dict[str, Any] = {
+    "name": "every-field",
+    "url": "https://data.example.org/every.csv?x=1",
+    "check_interval_seconds": 7200,
+    "title": "Every field",
+    "description": "All of them.",
+    "publisher": "Someone",
+    "license": "CC-BY-4.0",
+    "tags": ["b", "a"],
+    "cadence": "daily",
+}
+
+
+def test_every_source_field_survives_export_import_export() -> None:
+    assert set(EVERY_SOURCE_FIELD) == set(SourceCreate.model_fields), "set the new field here"
+    for name, field in SourceCreate.model_fields.items():
+        assert EVERY_SOURCE_FIELD[name] != field.get_default(call_default_factory=True), name
+    original = Catalog()
+    created = original.post("/admin/sources", EVERY_SOURCE_FIELD)
+    paused = original.client.post(f"/admin/sources/{created['id']}/pause", headers=AUTH)
+    assert paused.json()["active"] is False  # `active` (import only) is not its default either
+    first = original.export()
+    (entry,) = yaml.safe_load(first)["sources"]
+    assert set(entry) == {*EVERY_SOURCE_FIELD, "active"}
+
+    empty = Catalog()
+    empty.import_(first)
+    assert empty.export() == first
+    (copy,) = empty.repo.sources.values()
+    stored = source_public(copy).model_dump(mode="json")
+    for name, value in EVERY_SOURCE_FIELD.items():
+        assert stored[name] == (sorted(value) if name == "tags" else value), name
+    assert stored["active"] is False
+
+    # A changed cadence is a change to import, not "unchanged".
+    document = yaml.safe_load(first)
+    document["sources"][0]["cadence"] = "monthly"
+    report = empty.import_(yaml.safe_dump(document))
+    assert [(c["action"], c["fields"]) for c in report["changes"]] == [("update", ["cadence"])]
+    assert yaml.safe_load(empty.export())["sources"][0]["cadence"] == "monthly"
 
 
 def test_export_is_sorted_and_has_no_ids_timestamps_or_defaults() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,7 +70,12 @@ class FakeRepository:
         if definition.url != row.definition.url:
             row.etag = row.last_modified = None
             row.next_check_at = now
-        row.definition = definition
+        asked, seen = definition.check_requested_at, row.definition.check_requested_at
+        if asked is not None and (seen is None or asked > seen):
+            row.next_check_at = min(row.next_check_at, asked)
+        # The newest request is kept, as GREATEST does, whatever this definition carries.
+        newest = max((t for t in (asked, seen) if t is not None), default=None)
+        row.definition = replace(definition, check_requested_at=newest)
         return True
 
     async def claim_due(
@@ -191,8 +196,11 @@ def definition(
     interval: int = 60,
     source_id: uuid.UUID | None = None,
     active: bool = True,
+    check_requested_at: datetime | None = None,
 ) -> SourceDefinition:
-    return SourceDefinition(source_id or uuid.uuid4(), "penguins", url, interval, active, revision)
+    return SourceDefinition(
+        source_id or uuid.uuid4(), "penguins", url, interval, active, revision, check_requested_at
+    )
 
 
 @dataclass

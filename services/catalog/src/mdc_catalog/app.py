@@ -25,7 +25,7 @@ from mdc_catalog.api.routes import health as health_routes
 from mdc_catalog.api.routes import keys as key_routes
 from mdc_catalog.api.routes import steps as step_routes
 from mdc_catalog.config import SCHEMA, SERVICE, CatalogSettings
-from mdc_catalog.facts import backfill_dataset_facts
+from mdc_catalog.facts import backfill_dataset_facts, rebuild_outdated_facts
 from mdc_catalog.handlers import register_handlers
 from mdc_catalog.health_gauges import keep_health_gauges_fresh, sql_health_scope
 from mdc_catalog.metrics import CatalogMetrics
@@ -71,6 +71,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         spec_announcer: asyncio.Task[None] | None = None
         health_gauges: asyncio.Task[None] | None = None
         try:
+            await rebuild_outdated_facts(engine)
             await create_schema(engine, SCHEMA, catalog_registry.metadata)
             await backfill_dataset_facts(sessions)  # datasets recorded before dataset_facts
             await ensure_topics(settings.kafka)

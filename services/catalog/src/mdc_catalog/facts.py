@@ -24,10 +24,12 @@ from sqlalchemy import (
     and_,
     cast,
     func,
+    inspect,
     literal_column,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR, aggregate_order_by, insert
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, aggregate_order_by, insert
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.schema import DropTable
 from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,12 +49,14 @@ MEASUREMENT_TYPES = (StatType.CONTINUOUS, StatType.COUNT)
 GEO_TYPES = (StatType.LATITUDE, StatType.LONGITUDE)
 # A column with one value is constant, not low-cardinality.
 LOW_CARDINALITY_MIN = 2
-# Source fields copied into the text document: editing one must refresh the dataset's facts.
-SOURCE_TEXT_FIELDS = frozenset({"title", "description", "tags"})
+# Source fields copied into the facts (text document, filters): editing one refreshes them.
+SOURCE_SEARCH_FIELDS = frozenset({"title", "description", "tags", "publisher", "license"})
 
 
 class DatasetFacts(CatalogTable, table=True):
-    """Counts, type sets, column names and a text document of a dataset's latest version."""
+    """Counts, type sets, column names and a text document of a dataset's latest version, and
+    the dataset and source fields a search filters and sorts on: one narrow row per dataset,
+    so a search reads this table alone and joins the rest for its page only."""
 
     __tablename__ = "dataset_facts"
     __table_args__ = (
@@ -65,6 +69,8 @@ class DatasetFacts(CatalogTable, table=True):
         Index("dataset_facts_column_names_idx", "column_names", postgresql_using="gin"),
         Index("dataset_facts_typed_columns_idx", "typed_columns", postgresql_using="gin"),
         Index("dataset_facts_document_idx", "document", postgresql_using="gin"),
+        Index("dataset_facts_name_idx", "name", "dataset_id"),
+        Index("dataset_facts_tags_idx", "tags", postgresql_using="gin"),
     )
 
     dataset_id: uuid.UUID = Field(primary_key=True)
@@ -85,6 +91,14 @@ class DatasetFacts(CatalogTable, table=True):
     categorical_distinct: list[int] = Field(default_factory=list, sa_type=ARRAY(BigInteger))
     document: Any = Field(default=None, sa_type=TSVECTOR)
     refreshed_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    # Copies of the dataset (latest version) and of its source: filters and sort keys.
+    name: str = ""
+    row_count: int = Field(default=0, sa_type=BigInteger)
+    column_count: int = 0
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=DateTime(timezone=True))
+    publisher: str | None = None
+    license: str | None = None
+    tags: list[str] = Field(default_factory=list, sa_type=ARRAY(Text))
 
 
 def _types(values: Sequence[StatType]) -> list[str]:
@@ -154,6 +168,19 @@ def facts_select(dataset_ids: Sequence[uuid.UUID] | None = None) -> Any:
             ).label("categorical_distinct"),
             document.label("document"),
             func.now().label("refreshed_at"),
+            # In the table's column order (INSERT ... SELECT by position).
+            col(Dataset.name).label("name"),
+            col(Dataset.row_count).label("row_count"),
+            col(Dataset.column_count).label("column_count"),
+            col(Dataset.updated_at).label("updated_at"),
+            col(Source.publisher).label("publisher"),
+            col(Source.license).label("license"),
+            func.array(
+                select(func.jsonb_array_elements_text(cast(col(Source.tags), JSONB)))
+                .distinct()
+                .correlate(Source)  # this dataset's source's tags, not every source's
+                .scalar_subquery()
+            ).label("tags"),
         )
         .select_from(Dataset)
         .outerjoin(
@@ -189,6 +216,26 @@ async def refresh_dataset_facts(session: AsyncSession, dataset_id: uuid.UUID) ->
     the source change)."""
     await session.flush()  # the SELECT reads the source: a pending edit of it must be seen
     await session.exec(upsert_facts([dataset_id]))
+
+
+async def rebuild_outdated_facts(engine: AsyncEngine) -> bool:
+    """Drop `dataset_facts` when its columns are not the model's (a catalog upgraded across a
+    change of the table): it holds only derived data, which the backfill recomputes. Run before
+    create_schema; True when it was dropped."""
+    table = DatasetFacts.__table__  # type: ignore[attr-defined]
+
+    def columns(conn: Any) -> set[str] | None:
+        inspector = inspect(conn)
+        if not inspector.has_table(table.name, schema=SCHEMA):
+            return None
+        return {c["name"] for c in inspector.get_columns(table.name, schema=SCHEMA)}
+
+    async with engine.begin() as conn:
+        found = await conn.run_sync(columns)
+        if found is None or found == {c.name for c in table.columns}:
+            return False
+        await conn.execute(DropTable(table, if_exists=True))
+        return True
 
 
 async def backfill_dataset_facts(sessions: async_sessionmaker[AsyncSession]) -> None:

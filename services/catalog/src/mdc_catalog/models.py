@@ -109,6 +109,8 @@ class Source(CatalogTable, SourceBase, table=True):
     created_at: datetime = _timestamp(default_factory=utc_now)
     updated_at: datetime = _timestamp(default_factory=utc_now)
     deleted_at: datetime | None = _timestamp(default=None)
+    # When a provider last asked for a check now; published with the definition.
+    check_requested_at: datetime | None = _timestamp(default=None)
 
     # Status, from SourceChecked / DatasetVersionCreated / DatasetProcessingFailed.
     last_checked_at: datetime | None = _timestamp(default=None)

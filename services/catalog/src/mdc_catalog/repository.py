@@ -242,19 +242,22 @@ class SqlCatalogRepository:
         return True
 
     async def search_datasets(self, query: DatasetFilter) -> tuple[list[DatasetSummary], int]:
-        rows = (await self.session.exec(dataset_search(query))).all()
+        # Core execution on the session's connection: plain rows, none of the ORM's work.
+        connection = await self.session.connection()
+        rows = (await connection.execute(dataset_search(query))).all()
         if rows:
             total = int(rows[0].total)
         elif query.offset == 0:
             total = 0
         else:  # a page past the end still tells how many there are
-            total = (await self.session.exec(dataset_count(query))).one()
+            total = int((await connection.execute(dataset_count(query))).scalar_one())
         return [summary_from_row(row) for row in rows], total
 
     async def dataset_facets(self, query: DatasetFilter) -> dict[Facet, list[FacetCount]]:
         if not query.facets:
             return {}
-        rows = (await self.session.execute(facet_statement(query))).all()
+        connection = await self.session.connection()
+        rows = (await connection.execute(facet_statement(query))).all()
         return facets_from_rows(query, rows)
 
     async def refresh_dataset_facts(self, dataset_id: uuid.UUID) -> None:

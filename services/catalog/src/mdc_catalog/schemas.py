@@ -121,6 +121,9 @@ class SourcePublic(SourceBase):
     created_at: datetime
     updated_at: datetime
     deleted_at: datetime | None = None
+    check_requested_at: datetime | None = Field(
+        default=None, description="When a provider last asked for a check now."
+    )
     last_checked_at: datetime | None = None
     last_changed_at: datetime | None = None
     last_outcome: str | None = None

@@ -1,7 +1,8 @@
 """Consumer search over datasets: WHERE clauses, order and facets of GET /datasets.
 
-Profile filters read the denormalized `dataset_facts` row of each dataset (facts.py); source
-fields (publisher, license, tags) are read live from `source`, so an edit shows at once.
+Every filter and sort key reads the denormalized `dataset_facts` row of each dataset (facts.py):
+one narrow table, refreshed with each version and with each edit of a source field it copies.
+The page then joins dataset and source for its rows only (queries.py).
 Every value a user typed is a bound parameter; the text query is reduced to words first, so
 it can never be a tsquery syntax error.
 """
@@ -10,12 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, cast, func, literal, union_all
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import ColumnElement, Select, func, literal, union_all
 from sqlmodel import col, select
 
 from mdc_catalog.facts import TEXT_CONFIG, DatasetFacts
-from mdc_catalog.models import Dataset, Source
 from mdc_catalog.schemas import DatasetFilter, DatasetSort, Facet, FacetCount
 
 # Per facet, the values returned (most frequent first).
@@ -75,72 +74,67 @@ def profile_conditions(query: DatasetFilter) -> list[ColumnElement[bool]]:
 
 
 def search_conditions(query: DatasetFilter) -> list[ColumnElement[bool]]:
-    """WHERE clauses of a search over dataset, source and dataset_facts (joined)."""
+    """WHERE clauses of a search, all over `dataset_facts`."""
+    facts = DatasetFacts
     conditions: list[ColumnElement[bool]] = []
     if query.name is not None:
-        conditions.append(col(Dataset.name) == query.name)
-    conditions += _at_least(col(Dataset.row_count), query.min_rows)
-    conditions += _at_least(col(Dataset.column_count), query.min_columns)
+        conditions.append(col(facts.name) == query.name)
+    conditions += _at_least(col(facts.row_count), query.min_rows)
+    conditions += _at_least(col(facts.column_count), query.min_columns)
     if query.max_rows is not None:
-        conditions.append(col(Dataset.row_count) <= query.max_rows)
+        conditions.append(col(facts.row_count) <= query.max_rows)
     if query.max_columns is not None:
-        conditions.append(col(Dataset.column_count) <= query.max_columns)
+        conditions.append(col(facts.column_count) <= query.max_columns)
     if query.updated_since is not None:
-        conditions.append(col(Dataset.updated_at) >= query.updated_since)
+        conditions.append(col(facts.updated_at) >= query.updated_since)
     if query.q is not None:
         conditions.append(text_match(query))
     if query.publisher is not None:
-        conditions.append(col(Source.publisher) == query.publisher)
+        conditions.append(col(facts.publisher) == query.publisher)
     if query.license is not None:
-        conditions.append(col(Source.license) == query.license)
+        conditions.append(col(facts.license) == query.license)
     if query.tag:
-        conditions.append(cast(col(Source.tags), JSONB).contains(list(query.tag)))
+        conditions.append(col(facts.tags).contains(list(query.tag)))
     return conditions + profile_conditions(query)
-
-
-def search_joins(statement: Any) -> Any:
-    """dataset, its source and its facts (outer: a dataset may lack either)."""
-    return statement.outerjoin(Source, col(Source.id) == col(Dataset.source_id)).outerjoin(
-        DatasetFacts, col(DatasetFacts.dataset_id) == col(Dataset.id)
-    )
 
 
 def search_order(query: DatasetFilter) -> list[Any]:
     """ORDER BY of a search; the id last, so pages never overlap or skip."""
+    facts = DatasetFacts
     sort = query.effective_sort()
-    by_name = [col(Dataset.name), col(Dataset.id)]
+    key = col(facts.dataset_id)
+    by_name = [col(facts.name), key]
     keys: dict[DatasetSort, list[Any]] = {
         DatasetSort.NAME: by_name,
-        DatasetSort.NAME_DESC: [col(Dataset.name).desc(), col(Dataset.id)],
-        DatasetSort.ROWS: [col(Dataset.row_count), col(Dataset.id)],
-        DatasetSort.ROWS_DESC: [col(Dataset.row_count).desc(), col(Dataset.id)],
-        DatasetSort.COLUMNS: [col(Dataset.column_count), col(Dataset.id)],
-        DatasetSort.COLUMNS_DESC: [col(Dataset.column_count).desc(), col(Dataset.id)],
-        DatasetSort.UPDATED: [col(Dataset.updated_at), col(Dataset.id)],
-        DatasetSort.UPDATED_DESC: [col(Dataset.updated_at).desc(), col(Dataset.id)],
+        DatasetSort.NAME_DESC: [col(facts.name).desc(), key],
+        DatasetSort.ROWS: [col(facts.row_count), key],
+        DatasetSort.ROWS_DESC: [col(facts.row_count).desc(), key],
+        DatasetSort.COLUMNS: [col(facts.column_count), key],
+        DatasetSort.COLUMNS_DESC: [col(facts.column_count).desc(), key],
+        DatasetSort.UPDATED: [col(facts.updated_at), key],
+        DatasetSort.UPDATED_DESC: [col(facts.updated_at).desc(), key],
     }
     if sort is DatasetSort.RELEVANCE:
-        rank = func.ts_rank(col(DatasetFacts.document), text_query(query))
+        rank = func.ts_rank(col(facts.document), text_query(query))
         return [rank.desc(), *by_name]
     return keys[sort]
 
 
 def facet_statement(query: DatasetFilter) -> Select[Any]:
     """(facet, value, count) of every requested facet over the whole result (no paging)."""
+    facts = DatasetFacts
     matched = (
-        search_joins(
-            select(  # type: ignore[call-overload]
-                col(Dataset.id),
-                col(Source.publisher),
-                col(Source.license),
-                cast(col(Source.tags), JSONB).label("tags"),
-                col(DatasetFacts.stat_types),
-            ).select_from(Dataset)
+        select(  # type: ignore[call-overload]
+            col(facts.dataset_id).label("id"),
+            col(facts.publisher),
+            col(facts.license),
+            col(facts.tags),
+            col(facts.stat_types),
         )
         .where(*search_conditions(query))
         .cte("matched")
     )
-    tags = func.jsonb_array_elements_text(matched.c.tags).table_valued("value").render_derived()
+    tags = func.unnest(matched.c.tags).table_valued("value").render_derived()
     types = func.unnest(matched.c.stat_types).table_valued("value").render_derived()
     sources: dict[Facet, tuple[Any, Any]] = {
         Facet.PUBLISHER: (matched.c.publisher, matched),

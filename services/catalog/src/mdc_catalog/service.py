@@ -19,7 +19,7 @@ from mdc_contracts import SourceDefined, Topic, deterministic_id, utc_now
 
 from mdc_catalog.audit import AuditLog
 from mdc_catalog.config import SERVICE
-from mdc_catalog.facts import SOURCE_TEXT_FIELDS
+from mdc_catalog.facts import SOURCE_SEARCH_FIELDS
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.models import Source
 from mdc_catalog.repository import CatalogRepository, RepositoryScope
@@ -68,6 +68,7 @@ def definition_event(source: Source) -> SourceDefined:
         check_interval_seconds=source.check_interval_seconds,
         active=source.active,
         revision=source.revision,
+        check_requested_at=source.check_requested_at,
     )
 
 
@@ -167,8 +168,8 @@ class SourceAdmin:
         before = source_snapshot(source)
         for field, value in changes.items():
             setattr(source, field, value)
-        if source.dataset_id is not None and changes.keys() & SOURCE_TEXT_FIELDS:
-            # Text search reads these from the dataset's facts: refresh them in the same commit.
+        if source.dataset_id is not None and changes.keys() & SOURCE_SEARCH_FIELDS:
+            # Search reads these from the dataset's facts: refresh them in the same commit.
             await self.repo.refresh_dataset_facts(source.dataset_id)
         await self._next_revision(source, action, before)
         log.info("source updated", extra={"source_id": str(source_id), "fields": sorted(changes)})
@@ -187,6 +188,23 @@ class SourceAdmin:
         await self._next_revision(source, "source.delete", before)
         log.info("source deleted", extra={"source_id": str(source_id)})
         await self.announce(source)
+
+    async def request_check(self, source_id: uuid.UUID) -> Source:
+        """Ask for a check now: a new revision carrying `check_requested_at`, published like
+        any change of the definition (the change-detector checks when the request is new)."""
+        source = await self._locked(source_id)
+        if source.deleted_at is not None:
+            await self.repo.rollback()
+            raise Conflict(f"source {source_id} was deleted at {source.deleted_at.isoformat()}")
+        if not source.active:
+            await self.repo.rollback()
+            raise Conflict(f"source {source_id} is paused: resume it before asking for a check")
+        before = source_snapshot(source)
+        source.check_requested_at = utc_now()
+        await self._next_revision(source, "source.check", before)
+        log.info("source check requested", extra={"source_id": str(source_id)})
+        await self.announce(source)
+        return source
 
     async def announce(self, source: Source) -> None:
         """Publish the current definition; on failure it stays pending for the next republish."""

@@ -43,6 +43,8 @@ from mdc_catalog.spec_preview import SpecPreview, preview_spec
 from mdc_catalog.specs import SpecSink, announce, spec_version, stage_spec
 
 ReviewMode = Literal["none", "required"]
+ReviewVerb = Literal["approve", "reject"]
+_REVIEWED: dict[ReviewVerb, str] = {"approve": "approved", "reject": "rejected"}  # for messages
 _SUBMITTABLE = (DraftStatus.DRAFT.value, DraftStatus.REJECTED.value)
 
 
@@ -343,11 +345,13 @@ class SpecWorkflow:
         return draft
 
     async def _pending(
-        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, revision: int, verb: str
+        self, dataset_id: uuid.UUID, draft_id: uuid.UUID, revision: int, verb: ReviewVerb
     ) -> SpecDraft:
         draft = await self._draft_to_write(dataset_id, draft_id, revision)
         if draft.status != DraftStatus.PENDING_REVIEW.value:
-            raise Conflict(f"only a draft pending review can be {verb}d (this one: {draft.status})")
+            raise Conflict(
+                f"only a draft pending review can be {_REVIEWED[verb]} (this one: {draft.status})"
+            )
         if self.who in draft.authors:
             raise SelfReview(
                 f"you cannot {verb} a draft you wrote or submitted; another provider must review it"

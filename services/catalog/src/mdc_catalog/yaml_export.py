@@ -20,6 +20,7 @@ no ids, timestamps or revisions, and no YAML anchors.
 from __future__ import annotations
 
 import uuid
+from enum import Enum
 from typing import Any
 
 import yaml
@@ -40,6 +41,7 @@ SOURCE_FIELDS = (
     "publisher",
     "license",
     "tags",
+    "cadence",
     "active",
 )
 
@@ -76,7 +78,8 @@ def dump_yaml(document: dict[str, Any]) -> str:
 def source_entry(source: Source) -> dict[str, Any]:
     entry = {name: getattr(source, name) for name in SOURCE_FIELDS}
     entry["tags"] = sorted(entry["tags"])
-    return {k: v for k, v in entry.items() if v is not None}
+    # Enums (cadence) as their plain value: the safe dumper writes only plain types.
+    return {k: v.value if isinstance(v, Enum) else v for k, v in entry.items() if v is not None}
 
 
 def spec_entry(spec: dict[str, Any]) -> dict[str, Any]:

@@ -37,6 +37,8 @@ class WatchedSourceRow(DetectorTable, table=True):
     active: bool
     revision: int
     next_check_at: datetime = Field(sa_type=DateTime(timezone=True))
+    # The latest "check now" of a provider seen (nullable: added to existing tables at start).
+    check_requested_at: datetime | None = _timestamp()
     # A claimed source is reserved until lease_until; the token proves who holds the claim.
     lease_token: uuid.UUID | None = None
     lease_until: datetime | None = _timestamp()

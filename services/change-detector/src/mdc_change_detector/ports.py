@@ -27,6 +27,9 @@ class SourceDefinition:
     interval_seconds: int
     active: bool
     revision: int
+    # A provider's "check now" (the latest one the catalog recorded); a newer one than the
+    # stored one makes the source due at once.
+    check_requested_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,10 @@ class OutboxBatch(Protocol):
 
 class SourceRepository(Protocol):
     async def upsert_definition(self, definition: SourceDefinition, now: datetime) -> bool:
-        """Store a definition unless an equal or newer revision is stored; True if applied."""
+        """Store a definition unless an equal or newer revision is stored; True if applied.
+
+        A `check_requested_at` newer than the stored one makes the source due at that time;
+        an older or repeated one changes nothing (the newest is kept)."""
         ...
 
     async def claim_due(

@@ -11,7 +11,19 @@ from typing import Any
 
 from mdc_common.errors import Conflict, NotFound
 from mdc_contracts import CheckOutcome, Topic, utc_now
-from sqlalchemy import RowMapping, case, delete, func, insert, null, select, text, update
+from sqlalchemy import (
+    RowMapping,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    null,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -62,38 +74,8 @@ class PostgresRepository:
         self.sessions = sessions
 
     async def upsert_definition(self, definition: SourceDefinition, now: datetime) -> bool:
-        values = {
-            **definition.__dict__,
-            "next_check_at": now,
-            "updated_at": now,
-            "consecutive_failures": 0,
-        }
-        insert_source = pg_insert(SOURCE).values(**values)
-        new = insert_source.excluded
-        url_changed = SOURCE.c.url != new.url
-        upsert = insert_source.on_conflict_do_update(
-            index_elements=[SOURCE.c.source_id],
-            set_={
-                "name": new.name,
-                "url": new.url,
-                "interval_seconds": new.interval_seconds,
-                "active": new.active,
-                "revision": new.revision,
-                "updated_at": new.updated_at,
-                # Validators of another URL mean nothing for the new one; check it at once.
-                "etag": _unless(url_changed, SOURCE.c.etag),
-                "last_modified": _unless(url_changed, SOURCE.c.last_modified),
-                "next_check_at": func.least(
-                    SOURCE.c.next_check_at,
-                    func.coalesce(SOURCE.c.last_checked_at, new.updated_at)
-                    + _seconds(new.interval_seconds),
-                    _when(url_changed, new.updated_at),
-                ),
-            },
-            where=SOURCE.c.revision < new.revision,  # older or repeated revisions change nothing
-        ).returning(SOURCE.c.source_id)
         async with self.sessions() as session, session.begin():
-            return (await session.execute(upsert)).first() is not None
+            return (await session.execute(definition_upsert(definition, now))).first() is not None
 
     async def claim_due(
         self, now: datetime, limit: int, lease_seconds: float
@@ -239,6 +221,54 @@ class _Batch:
 
     def mark_sent(self, message_id: int) -> None:
         self.sent_ids.append(message_id)
+
+
+def definition_upsert(definition: SourceDefinition, now: datetime) -> Any:
+    """Insert or re-configure a watched source; returns its id only when applied."""
+    values = {
+        **definition.__dict__,
+        "next_check_at": now,  # a new source is checked at once (a pending request too)
+        "updated_at": now,
+        "consecutive_failures": 0,
+    }
+    insert_source = pg_insert(SOURCE).values(**values)
+    new = insert_source.excluded
+    url_changed = SOURCE.c.url != new.url
+    # A "check now" is new only when later than the last one seen: a re-sent definition, or a
+    # later change that carries the same old request, does not check again.
+    check_requested = and_(
+        new.check_requested_at.is_not(None),
+        or_(
+            SOURCE.c.check_requested_at.is_(None),
+            new.check_requested_at > SOURCE.c.check_requested_at,
+        ),
+    )
+    return insert_source.on_conflict_do_update(
+        index_elements=[SOURCE.c.source_id],
+        set_={
+            "name": new.name,
+            "url": new.url,
+            "interval_seconds": new.interval_seconds,
+            "active": new.active,
+            "revision": new.revision,
+            "updated_at": new.updated_at,
+            # The newest request wins (GREATEST ignores NULL), so an older one changes nothing.
+            "check_requested_at": func.greatest(
+                SOURCE.c.check_requested_at, new.check_requested_at
+            ),
+            # Validators of another URL mean nothing for the new one; check it at once.
+            "etag": _unless(url_changed, SOURCE.c.etag),
+            "last_modified": _unless(url_changed, SOURCE.c.last_modified),
+            "next_check_at": func.least(
+                SOURCE.c.next_check_at,
+                func.coalesce(SOURCE.c.last_checked_at, new.updated_at)
+                + _seconds(new.interval_seconds),
+                _when(url_changed, new.updated_at),
+                _when(check_requested, new.check_requested_at),
+            ),
+        },
+        where=SOURCE.c.revision < new.revision,  # older or repeated revisions change nothing
+    ).returning(SOURCE.c.source_id)
 
 
 def _unless(condition: Any, column: Any) -> Any:

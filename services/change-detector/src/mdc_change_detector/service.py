@@ -49,6 +49,7 @@ def definition_from_event(
         interval_seconds=settings.effective_interval(event.check_interval_seconds),
         active=event.active,
         revision=event.revision,
+        check_requested_at=event.check_requested_at,
     )
 
 
@@ -58,11 +59,18 @@ async def apply_definition(
     settings: ChangeDetectorSettings,
     clock: Clock = utc_now,
 ) -> bool:
-    """Watch (or re-configure, pause) a source; an older or repeated revision changes nothing."""
+    """Watch (or re-configure, pause) a source; an older or repeated revision changes nothing.
+
+    A new "check now" (a `check_requested_at` newer than the stored one) makes it due at once.
+    """
     applied = await repository.upsert_definition(definition_from_event(event, settings), clock())
     log.info(
         "source definition applied" if applied else "stale source definition ignored",
-        extra={"source_id": str(event.source_id), "revision": event.revision},
+        extra={
+            "source_id": str(event.source_id),
+            "revision": event.revision,
+            "check_requested_at": event.check_requested_at,
+        },
     )
     return applied
 

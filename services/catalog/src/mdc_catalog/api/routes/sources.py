@@ -1,4 +1,5 @@
-"""Provider endpoints: define, inspect, change, pause and delete sources (each change audited).
+"""Provider endpoints: define, inspect, change, pause, check now and delete sources (each
+change audited).
 
 Technicians may read sources and their status; changes need a provider or admin key.
 """
@@ -115,6 +116,20 @@ async def pause_source(source_id: uuid.UUID, admin: AuditedAdminDep) -> SourcePu
 async def resume_source(source_id: uuid.UUID, admin: AuditedAdminDep) -> SourcePublic:
     source = await admin.update(source_id, SourceUpdate(active=True), action="source.resume")
     _log_change("source resumed", source_id, admin)
+    return source_public(source)
+
+
+@router.post(
+    "/{source_id}/check",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Check now: the change-detector checks the source as soon as the request reaches it",
+    responses={**_NOT_FOUND, 409: {"description": "The source was deleted or is paused."}},
+)
+async def check_source_now(source_id: uuid.UUID, admin: AuditedAdminDep) -> SourcePublic:
+    # Accepted, not done: the request travels with the published definition; the outcome
+    # shows later in last_checked_at / last_outcome / last_error.
+    source = await admin.request_check(source_id)
+    _log_change("source check requested", source_id, admin)
     return source_public(source)
 
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi.exceptions import RequestValidationError
 from mdc_common.errors import NotFound
 from mdc_contracts import DatasetSpec
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from mdc_catalog.api.auth import AuthError
 from mdc_catalog.api.deps import AuditDep, ProviderDep, RepositoryDep, SessionDep, require_provider
@@ -46,6 +47,7 @@ from mdc_catalog.spec_workflow import ReviewMode, SelfReview, SpecWorkflow
 from mdc_catalog.specs import SpecSink
 
 log = logging.getLogger(__name__)
+_Body = TypeVar("_Body", bound=BaseModel)
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No provider API key."},
@@ -279,27 +281,56 @@ async def delete_draft(
     await workflow.delete_draft(dataset_id, draft_id, revision)
 
 
+# A bare POST (no body) is the body `{}`: submit then needs nothing, while approve and reject
+# answer a 422 naming the fields they need (`revision`, and a reject's `comment`).
+_NEEDS_A_BODY: dict[str, Any] = {"requestBody": {"required": True}}
+
+
+def _bare_as_empty(model: type[_Body], body: _Body | None) -> _Body:
+    """The body sent, or for a bare POST the model built from nothing: its defaults, or a
+    422 naming each required field (rather than "body: Field required")."""
+    if body is not None:
+        return body
+    try:
+        return model()
+    except ValidationError as err:
+        errors = err.errors(include_url=False)
+        raise RequestValidationError(
+            [{**error, "loc": ("body", *error["loc"])} for error in errors]
+        ) from None
+
+
 @router.post(
     "/{dataset_id}/spec/drafts/{draft_id}/submit",
-    summary="Submit a draft: publishes it, or puts it in pending_review when review is required",
+    summary="Submit a draft: publishes it, or puts it in pending_review when review is required "
+    "(the body is optional)",
     responses=_CONFLICT,
 )
 async def submit_draft(
-    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: SubmitBody, workflow: WorkflowDep
+    dataset_id: uuid.UUID,
+    draft_id: uuid.UUID,
+    workflow: WorkflowDep,
+    body: SubmitBody | None = None,
 ) -> DraftPublic:
-    return draft_public(await workflow.submit(dataset_id, draft_id, body))
+    submitted = _bare_as_empty(SubmitBody, body)
+    return draft_public(await workflow.submit(dataset_id, draft_id, submitted))
 
 
 @router.post(
     "/{dataset_id}/spec/drafts/{draft_id}/approve",
     summary="Approve a pending draft, which publishes it (not by one of its authors)",
     responses=_CONFLICT,
+    openapi_extra=_NEEDS_A_BODY,
 )
 async def approve_draft(
-    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: ApproveBody, workflow: WorkflowDep
+    dataset_id: uuid.UUID,
+    draft_id: uuid.UUID,
+    workflow: WorkflowDep,
+    body: ApproveBody | None = None,
 ) -> DraftPublic:
+    approval = _bare_as_empty(ApproveBody, body)
     try:
-        return draft_public(await workflow.approve(dataset_id, draft_id, body))
+        return draft_public(await workflow.approve(dataset_id, draft_id, approval))
     except SelfReview as error:
         raise _forbidden_on_self_review(error) from error
 
@@ -308,11 +339,16 @@ async def approve_draft(
     "/{dataset_id}/spec/drafts/{draft_id}/reject",
     summary="Reject a pending draft with a comment for its authors (not by one of them)",
     responses=_CONFLICT,
+    openapi_extra=_NEEDS_A_BODY,
 )
 async def reject_draft(
-    dataset_id: uuid.UUID, draft_id: uuid.UUID, body: RejectBody, workflow: WorkflowDep
+    dataset_id: uuid.UUID,
+    draft_id: uuid.UUID,
+    workflow: WorkflowDep,
+    body: RejectBody | None = None,
 ) -> DraftPublic:
+    rejection = _bare_as_empty(RejectBody, body)
     try:
-        return draft_public(await workflow.reject(dataset_id, draft_id, body))
+        return draft_public(await workflow.reject(dataset_id, draft_id, rejection))
     except SelfReview as error:
         raise _forbidden_on_self_review(error) from error
