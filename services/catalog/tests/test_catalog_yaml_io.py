@@ -9,13 +9,14 @@ import yaml
 from catalog_fakes import AUTH, PROVIDER_KEY, FakeAuditLog, FakeRepository, FakeSink, FakeSpecSink
 from fastapi.testclient import TestClient
 from mdc_catalog.api.deps import get_audit_log, get_definition_sink, get_repository
-from mdc_catalog.api.routes.specs import get_spec_sink
+from mdc_catalog.api.routes.specs import get_spec_draft_repository, get_spec_sink
 from mdc_catalog.api.routes.steps import get_step_repository
 from mdc_catalog.app import create_app
 from mdc_catalog.config import CatalogSettings
 from mdc_catalog.schemas import SourceCreate
 from mdc_catalog.service import source_public
 from mdc_common.settings import DatabaseSettings
+from spec_fakes import FakeSpecDraftRepository
 from steps_fakes import FakeStepRepository
 
 STEPS_FILE = Path(__file__).resolve().parents[3] / "deploy" / "steps.yaml"
@@ -24,15 +25,18 @@ STEPS_FILE = Path(__file__).resolve().parents[3] / "deploy" / "steps.yaml"
 class Catalog:
     """A catalog app of its own (the round trip needs a second, empty one)."""
 
-    def __init__(self) -> None:
+    def __init__(self, spec_review: str = "none") -> None:
         self.repo, self.sink, self.spec_sink = FakeRepository(), FakeSink(), FakeSpecSink()
         self.audit, self.steps = FakeAuditLog(), FakeStepRepository()
+        self.drafts = FakeSpecDraftRepository()
         app = create_app(
             CatalogSettings(
                 provider_api_keys=[PROVIDER_KEY],
+                spec_review=spec_review,
                 db=DatabaseSettings(url="postgresql+asyncpg://nobody@127.0.0.1:1/none"),
             )
         )
+        app.dependency_overrides[get_spec_draft_repository] = lambda: self.drafts
         app.dependency_overrides[get_repository] = lambda: self.repo
         app.dependency_overrides[get_definition_sink] = lambda: self.sink
         app.dependency_overrides[get_spec_sink] = lambda: self.spec_sink
@@ -371,3 +375,19 @@ def test_import_and_export_need_a_provider_key(client: TestClient) -> None:
 def test_empty_catalog_exports_empty_sections(client: TestClient) -> None:
     response = client.get("/admin/export", headers=AUTH)
     assert response.text == "sources: []\nspecs: {}\nsteps: []\n"
+
+
+def test_imported_specs_wait_for_review_when_the_deployment_requires_it() -> None:
+    document = yaml.safe_load(_populated().export())
+    reviewed = Catalog(spec_review="required")
+    reviewed.import_(yaml.safe_dump(document))
+    # Sources are in; the specs are drafts pending a second provider's review, not versions.
+    assert len(reviewed.repo.sources) == len(document["sources"])
+    assert reviewed.repo.specs == []
+    assert reviewed.spec_sink.events == []
+    pending = [d for d in reviewed.drafts.drafts.values() if d.status == "pending_review"]
+    assert len(pending) == len(document["specs"])
+    assert {d.comment for d in pending} == {"imported from YAML"}
+    actions = [entry.action for entry in reviewed.audit.recorded]
+    assert actions.count("spec_draft.submit") == len(document["specs"])
+    assert "spec.publish" not in actions

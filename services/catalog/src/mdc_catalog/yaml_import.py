@@ -2,9 +2,10 @@
 the list of deploy/steps.yaml): upsert by name, every item checked before anything is written.
 
 Each listed item is declared whole: a field left out takes its default (as in a fresh file),
-and items not listed are left alone. Sources go through `SourceAdmin` (so definitions reach the
-change-detector), specs through `publish_spec` (only when the content differs from the spec in
-force), steps through `StepAdmin.upsert` (one graph check, one commit).
+and items not listed are left alone. Every change takes the path of its own endpoint, audit
+entries included: sources the audited `SourceAdmin` (definitions reach the change-detector),
+specs the `SpecWorkflow` (only when the content differs from the spec in force; a draft pending
+review when the deployment requires review), steps `StepAdmin.upsert` (one graph check).
 """
 
 from __future__ import annotations
@@ -18,18 +19,17 @@ from mdc_common.errors import BadInput
 from mdc_contracts import DatasetSpec
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from mdc_catalog.api.auth import Caller
-from mdc_catalog.audit import AuditLog
 from mdc_catalog.models import Source, SourceBase
 from mdc_catalog.repository import CatalogRepository
 from mdc_catalog.schemas import DatasetFilter, SourceCreate, SourceUpdate
-from mdc_catalog.service import SourceAdmin, source_public
-from mdc_catalog.specs import SpecSink, publish_spec
+from mdc_catalog.service import SourceAdmin
+from mdc_catalog.spec_workflow import SpecWorkflow
 from mdc_catalog.step_admin import StepAdmin, graph_problem, plan_steps
 from mdc_catalog.steps import StepCreate, StepRepository
 from mdc_catalog.yaml_export import SOURCE_FIELDS
 
 MAX_DOCUMENT_BYTES = 5_000_000
+IMPORT_COMMENT = "imported from YAML"
 SECTIONS = ("sources", "specs", "steps")
 Loc = tuple[str | int, ...]
 Action = Literal["create", "update", "unchanged"]
@@ -259,27 +259,12 @@ async def _spec_change(
 async def apply_import(
     plan: ImportPlan,
     *,
-    repo: CatalogRepository,
     sources: SourceAdmin,
-    spec_sink: SpecSink,
+    specs: SpecWorkflow,
     steps: StepAdmin,
-    audit: AuditLog,
-    provider: Caller,
 ) -> None:
-    """Write the planned changes, each with its audit entry. Sources and specs commit one by
-    one (as through their own endpoints), the steps together."""
-
-    def record(action: str, target_type: str, target_id: uuid.UUID, **change: Any) -> None:
-        audit.record(
-            actor=provider.name,
-            role=provider.role.value,
-            action=action,
-            target_type=target_type,
-            target_id=str(target_id),
-            before=change.get("before"),
-            after=change.get("after"),
-        )
-
+    """Write the planned changes: sources and specs one by one (each commits with its audit
+    entry, as through its own endpoint), then the steps together. `sources` must be audited."""
     created_ids: dict[str, uuid.UUID] = {}
     for item, existing, change in plan.sources:
         if change.action == "create":
@@ -287,31 +272,19 @@ async def apply_import(
                 SourceCreate.model_validate(item.model_dump(exclude={"active"}))
             )
             if not item.active:
-                source = await sources.update(source.id, SourceUpdate(active=False))
-            record("source.create", "source", source.id, after=_dump(source))
+                source = await sources.update(
+                    source.id, SourceUpdate(active=False), action="source.pause"
+                )
             created_ids[item.name] = source.id
         elif change.action == "update" and existing is not None:
-            before = _dump(existing)
             changes = {name: getattr(item, name) for name in change.fields}
-            source = await sources.update(existing.id, SourceUpdate.model_validate(changes))
-            record("source.update", "source", source.id, before=before, after=_dump(source))
-        await repo.commit()
+            await sources.update(existing.id, SourceUpdate.model_validate(changes))
 
     for spec, found, change in plan.specs:
-        dataset_id = found or created_ids[change.name]
         if change.action == "unchanged":
             continue
-        latest = await repo.list_specs(dataset_id)
-        before = latest[0].spec if latest else None
-        # Staged before publish_spec, whose commit then carries the entry with the version.
-        record(
-            "spec.publish", "spec", dataset_id, before=before, after=spec.model_dump(mode="json")
-        )
-        await publish_spec(repo, spec_sink, dataset_id, spec, provider.name)
+        dataset_id = found or created_ids[change.name]
+        await specs.put_spec(dataset_id, spec, comment=IMPORT_COMMENT)
 
     if plan.steps:
         await steps.upsert(plan.steps)
-
-
-def _dump(source: Source) -> dict[str, Any]:
-    return source_public(source).model_dump(mode="json")

@@ -13,10 +13,10 @@ from mdc_catalog.api.deps import (
     MinCheckIntervalDep,
     ProviderDep,
     RepositoryDep,
-    SourceAdminDep,
     require_provider,
 )
-from mdc_catalog.api.routes.specs import SpecSinkDep
+from mdc_catalog.api.routes.sources import AuditedAdminDep
+from mdc_catalog.api.routes.specs import WorkflowDep
 from mdc_catalog.api.routes.steps import StepRepositoryDep
 from mdc_catalog.step_admin import StepAdmin
 from mdc_catalog.yaml_export import dump_yaml, export_document
@@ -95,7 +95,8 @@ async def export_yaml(repo: RepositoryDep, steps: StepRepositoryDep) -> Response
     "deploy/steps.yaml). Every item is checked before anything is written: a 422 lists each "
     "problem with its path (`sources[3].url`). Listed items are declared whole (a field left "
     "out takes its default); items not listed are left alone. A spec gets a new version only "
-    "when its content differs. `dry_run=true` only reports what would change.",
+    "when its content differs; when the deployment requires review, it becomes a draft pending "
+    "review instead. `dry_run=true` only reports what would change.",
     responses={422: {"description": "The document is invalid; `path` says where."}},
     openapi_extra={
         "requestBody": {
@@ -107,8 +108,8 @@ async def export_yaml(repo: RepositoryDep, steps: StepRepositoryDep) -> Response
 async def import_yaml(
     request: Request,
     repo: RepositoryDep,
-    sources: SourceAdminDep,
-    spec_sink: SpecSinkDep,
+    sources: AuditedAdminDep,
+    specs: WorkflowDep,
     steps_repo: StepRepositoryDep,
     audit: AuditDep,
     provider: ProviderDep,
@@ -132,12 +133,6 @@ async def import_yaml(
         ) from err
     if not dry_run:
         await apply_import(
-            plan,
-            repo=repo,
-            sources=sources,
-            spec_sink=spec_sink,
-            steps=StepAdmin(steps_repo, audit, provider),
-            audit=audit,
-            provider=provider,
+            plan, sources=sources, specs=specs, steps=StepAdmin(steps_repo, audit, provider)
         )
     return plan.report(dry_run)
