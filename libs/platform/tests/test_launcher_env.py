@@ -94,7 +94,8 @@ def test_service_command(ctx: Context) -> None:
     assert module("orchestrator-bridge") == "mdc_orchestrator_bridge"
     argv = service_argv(ctx, "change-detector")
     assert argv[1:5] == ["-m", "uvicorn", "--factory", "mdc_change_detector.app:create_app"]
-    assert argv[-4:] == ["--host", "127.0.0.1", "--port", "47003"]
+    assert argv[5:9] == ["--host", "127.0.0.1", "--port", "47003"]
+    assert argv[9:] == ["--h11-max-incomplete-event-size", "262144"]
 
 
 def test_weed_listens_on_loopback_with_every_port_explicit(ctx: Context) -> None:
