@@ -38,9 +38,9 @@ def test_filters_are_bound_parameters() -> None:
     # q reaches to_tsquery as words only (each a prefix), so it can never be tsquery syntax.
     assert "x:* & drop:* & table:* & catalog:* & source:*" in params.values()
     assert {10, 20, 5, 15} <= set(params.values())
-    assert "catalog.dataset_facts.row_count >= %(row_count_1)s" in sql
-    assert "catalog.dataset_facts.row_count <= %(row_count_2)s" in sql
-    assert "catalog.dataset_facts.name = %(name_1)s" in sql
+    assert "catalog.dataset_facts.row_count >= %(min_rows)s" in sql
+    assert "catalog.dataset_facts.row_count <= %(max_rows)s" in sql
+    assert "catalog.dataset_facts.name = %(name)s" in sql
 
 
 def test_q_is_a_full_text_match_on_the_indexed_document_ranked_by_default() -> None:
@@ -82,3 +82,17 @@ def test_detail_row_mapping() -> None:
     detail = detail_from_row(Row(), [])
     assert (detail.version, detail.delimiter, detail.columns) == (1, ";", [])
     assert Source.__table__.schema == "catalog"  # type: ignore[attr-defined]
+
+
+def test_one_statement_per_shape_whatever_the_values() -> None:
+    from mdc_catalog.queries import page_search
+
+    first, first_values = page_search(DatasetFilter(min_rows=10, q="rain", has_type=["date"]))
+    second, second_values = page_search(DatasetFilter(min_rows=99, q="snow", has_type=["time"]))
+    assert first is second  # built once, cached
+    assert (first_values["min_rows"], second_values["min_rows"]) == (10, 99)
+    assert (first_values["has_type"], second_values["has_type"]) == (128, 256)  # date, time
+    other, _ = page_search(DatasetFilter(min_rows=10, q="rain"))  # another shape
+    assert other is not first
+    by_rows, _ = page_search(DatasetFilter(min_rows=10, q="rain", sort="-rows"))  # another order
+    assert by_rows is not other

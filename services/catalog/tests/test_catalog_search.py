@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from catalog_fakes import FakeRepository, column, version_created
 from fastapi.testclient import TestClient
-from mdc_catalog.facts import upsert_facts
+from mdc_catalog.facts import STAT_TYPE_BITS, upsert_facts
 from mdc_catalog.models import Source
 from mdc_catalog.queries import dataset_count, dataset_search
 from mdc_catalog.schemas import DatasetFilter, DatasetSort
@@ -58,7 +58,10 @@ def test_every_filter_value_is_a_bound_parameter(build: Any) -> None:
     assert [HOSTILE + "t", "health"] in [v for v in _params(build(_everything())) if v]
     # Column names are matched lower-cased, alone or with their type.
     assert f"latitude:{HOSTILE.lower()}" in values
-    assert {"date", "latitude", "text"} <= set(values)
+    # Statistical types as bit masks (has date and latitude; lacks text).
+    assert {STAT_TYPE_BITS["date"] | STAT_TYPE_BITS["latitude"], STAT_TYPE_BITS["text"]} <= set(
+        values
+    )
 
 
 def _params(statement: Any) -> list[Any]:
@@ -69,8 +72,11 @@ def test_profile_filters_read_the_denormalized_facts() -> None:
     sql, values = _compiled(dataset_search(_everything()))
     for fact in ("binary", "nominal", "ordinal", "datetime", "measurement", "identifier", "geo"):
         assert f"catalog.dataset_facts.{fact}_columns >= " in sql
-    assert "catalog.dataset_facts.stat_types @> " in sql
-    assert "NOT (catalog.dataset_facts.stat_types && " in sql
+    assert (
+        "(catalog.dataset_facts.stat_type_mask & %(has_type)s::BIGINT) = %(has_type)s::BIGINT"
+        in sql
+    )
+    assert "(catalog.dataset_facts.stat_type_mask & %(lacks_type)s::BIGINT) = " in sql
     assert "catalog.dataset_facts.typed_columns @> " in sql
     assert "catalog.dataset_facts.tags @> " in sql
     assert "catalog.dataset_facts.updated_at >= " in sql
@@ -88,7 +94,10 @@ def test_column_alone_and_column_type_alone() -> None:
     assert "catalog.dataset_facts.column_names @> " in sql
     assert ["bill_length_mm"] in _params(dataset_search(DatasetFilter(column="Bill_Length_MM")))
     sql, _ = _compiled(dataset_search(DatasetFilter(column_type="longitude")))
-    assert "catalog.dataset_facts.stat_types @> " in sql
+    assert (
+        "(catalog.dataset_facts.stat_type_mask & %(column_type)s::BIGINT) = %(column_type)s::BIGINT"
+        in sql
+    )
     assert "typed_columns" not in sql
 
 

@@ -100,3 +100,16 @@ def test_the_facts_copy_the_tags_of_their_own_source_only() -> None:
     # Correlated: the tag subquery reads the joined source row, it does not scan `source`.
     assert "FROM catalog.source" not in sql
     assert "LEFT OUTER JOIN catalog.source" in sql
+
+
+def test_every_stat_type_has_its_own_bit() -> None:
+    from mdc_catalog.facts import STAT_TYPE_BITS, stat_type_mask
+    from mdc_contracts import StatType
+
+    assert set(STAT_TYPE_BITS) == set(StatType)
+    bits = list(STAT_TYPE_BITS.values())
+    assert all(bit & (bit - 1) == 0 for bit in bits)  # powers of two
+    assert len(set(bits)) == len(bits)
+    assert (
+        stat_type_mask(["date", "latitude"]) == STAT_TYPE_BITS["date"] | STAT_TYPE_BITS["latitude"]
+    )

@@ -15,6 +15,7 @@ from typing import Any
 
 from mdc_contracts import StatType, utc_now
 from sqlalchemy import (
+    DDL,
     BigInteger,
     ColumnElement,
     DateTime,
@@ -22,7 +23,9 @@ from sqlalchemy import (
     Index,
     Text,
     and_,
+    case,
     cast,
+    event,
     func,
     inspect,
     literal_column,
@@ -49,6 +52,34 @@ MEASUREMENT_TYPES = (StatType.CONTINUOUS, StatType.COUNT)
 GEO_TYPES = (StatType.LATITUDE, StatType.LONGITUDE)
 # A column with one value is constant, not low-cardinality.
 LOW_CARDINALITY_MIN = 2
+NARROW_ROW_BYTES = 256
+# One bit per statistical type in `stat_type_mask`: has/lacks-type filters test an integer
+# instead of unpacking an array on every row. Bits are fixed once given (never renumbered).
+STAT_TYPE_BITS: dict[str, int] = {
+    StatType.CONSTANT: 1 << 0,
+    StatType.BINARY: 1 << 1,
+    StatType.NOMINAL: 1 << 2,
+    StatType.ORDINAL: 1 << 3,
+    StatType.COUNT: 1 << 4,
+    StatType.CONTINUOUS: 1 << 5,
+    StatType.DATETIME: 1 << 6,
+    StatType.DATE: 1 << 7,
+    StatType.TIME: 1 << 8,
+    StatType.IDENTIFIER: 1 << 9,
+    StatType.TEXT: 1 << 10,
+    StatType.LATITUDE: 1 << 11,
+    StatType.LONGITUDE: 1 << 12,
+    StatType.EMPTY: 1 << 13,
+}
+
+
+def stat_type_mask(types: Sequence[str]) -> int:
+    mask = 0
+    for name in types:
+        mask |= STAT_TYPE_BITS[name]
+    return mask
+
+
 # Source fields copied into the facts (text document, filters): editing one refreshes them.
 SOURCE_SEARCH_FIELDS = frozenset({"title", "description", "tags", "publisher", "license"})
 
@@ -71,6 +102,8 @@ class DatasetFacts(CatalogTable, table=True):
         Index("dataset_facts_document_idx", "document", postgresql_using="gin"),
         Index("dataset_facts_name_idx", "name", "dataset_id"),
         Index("dataset_facts_tags_idx", "tags", postgresql_using="gin"),
+        # Rows stay narrow (see STORAGE below): a search scans them all.
+        {"postgresql_with": {"toast_tuple_target": NARROW_ROW_BYTES}},
     )
 
     dataset_id: uuid.UUID = Field(primary_key=True)
@@ -99,6 +132,25 @@ class DatasetFacts(CatalogTable, table=True):
     publisher: str | None = None
     license: str | None = None
     tags: list[str] = Field(default_factory=list, sa_type=ARRAY(Text))
+    stat_type_mask: int = Field(default=0, sa_type=BigInteger)  # STAT_TYPE_BITS of stat_types
+
+
+# The large values (text document, column names) live out of line, read only by a text or
+# column filter through its GIN index; the small arrays every search reads stay in the row,
+# uncompressed.
+event.listen(
+    DatasetFacts.__table__,  # type: ignore[attr-defined]
+    "after_create",
+    DDL(
+        "ALTER TABLE %(fullname)s "
+        "ALTER COLUMN document SET STORAGE EXTERNAL, "
+        "ALTER COLUMN column_names SET STORAGE EXTERNAL, "
+        "ALTER COLUMN typed_columns SET STORAGE EXTERNAL, "
+        "ALTER COLUMN stat_types SET STORAGE PLAIN, "
+        "ALTER COLUMN categorical_distinct SET STORAGE PLAIN, "
+        "ALTER COLUMN tags SET STORAGE PLAIN"
+    ),
+)
 
 
 def _types(values: Sequence[StatType]) -> list[str]:
@@ -181,6 +233,12 @@ def facts_select(dataset_ids: Sequence[uuid.UUID] | None = None) -> Any:
                 .correlate(Source)  # this dataset's source's tags, not every source's
                 .scalar_subquery()
             ).label("tags"),
+            func.coalesce(
+                func.bit_or(
+                    case({k.value: v for k, v in STAT_TYPE_BITS.items()}, value=column.stat_type)
+                ).filter(present),
+                0,
+            ).label("stat_type_mask"),
         )
         .select_from(Dataset)
         .outerjoin(

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
-from mdc_catalog.facts import DatasetFacts
 from mdc_catalog.models import (
     Dataset,
     DatasetColumn,
@@ -27,12 +27,20 @@ from mdc_catalog.schemas import (
     ColumnPublic,
     DatasetDetail,
     DatasetFilter,
+    DatasetSort,
     DatasetSummary,
     SchemaChangePublic,
     VersionDetail,
     VersionSummary,
 )
-from mdc_catalog.search import search_conditions, search_order
+from mdc_catalog.search import (
+    TEMPLATES,
+    Shape,
+    count_statement,
+    page_of_ids,
+    search_shape,
+    search_values,
+)
 
 # A source dataset shows its source's title and description unless it has its own.
 _title = func.coalesce(col(Dataset.title), col(Source.title)).label("title")
@@ -62,24 +70,9 @@ def _dataset_columns() -> Select[Any]:
     ).select_from(Dataset)
 
 
-def dataset_search(query: DatasetFilter) -> Select[Any]:
-    """One page of datasets, in the requested order with ties broken by id (stable pages), each
-    row with the `total` of the whole result. The filters, order and count run on the narrow
-    `dataset_facts` alone; dataset and source are joined for the page's rows only."""
-    facts = DatasetFacts
-    order = search_order(query)
-    page = (
-        select(  # type: ignore[call-overload]
-            col(facts.dataset_id).label("dataset_id"),
-            func.row_number().over(order_by=order).label("rank"),
-            func.count().over().label("total"),
-        )
-        .where(*search_conditions(query))
-        .order_by(*order)
-        .limit(query.limit)
-        .offset(query.offset)
-        .subquery("page")
-    )
+@lru_cache(maxsize=TEMPLATES)
+def _page_template(shape: Shape, sort: DatasetSort) -> Select[Any]:
+    page = page_of_ids(shape, sort)
     return (  # type: ignore[no-any-return]
         _dataset_rows()
         .add_columns(page.c.total)
@@ -88,9 +81,30 @@ def dataset_search(query: DatasetFilter) -> Select[Any]:
     )
 
 
-def dataset_count(query: DatasetFilter) -> SelectOfScalar[int]:
-    statement = select(func.count()).select_from(DatasetFacts)
-    return statement.where(*search_conditions(query))  # type: ignore[no-any-return]
+def page_search(query: DatasetFilter) -> tuple[Select[Any], dict[str, Any]]:
+    """One page of datasets, in the requested order with ties broken by id (stable pages), each
+    row with the `total` of the whole result; the statement of the query's shape (cached) and
+    the values to execute it with. The filters, order and count run on the narrow
+    `dataset_facts` alone; dataset and source are joined for the page's rows only."""
+    values = search_values(query)
+    template = _page_template(search_shape(values), query.effective_sort())
+    return template, {**values, "limit": query.limit, "offset": query.offset}
+
+
+def count_search(query: DatasetFilter) -> tuple[Select[Any], dict[str, Any]]:
+    values = search_values(query)
+    return count_statement(search_shape(values)), values
+
+
+def dataset_search(query: DatasetFilter) -> Select[Any]:
+    """`page_search` with its values bound (to compile and inspect)."""
+    template, values = page_search(query)
+    return template.params(values)
+
+
+def dataset_count(query: DatasetFilter) -> Select[Any]:
+    template, values = count_search(query)
+    return template.params(values)
 
 
 def dataset_by_id(dataset_id: uuid.UUID) -> Select[Any]:

@@ -33,13 +33,13 @@ from mdc_catalog.models import (
     SourceFailureRecord,
 )
 from mdc_catalog.queries import (
+    count_search,
     dataset_by_id,
     dataset_columns,
-    dataset_count,
-    dataset_search,
     dataset_version,
     dataset_versions,
     detail_from_row,
+    page_search,
     schema_change_public,
     schema_changes,
     summary_from_row,
@@ -58,7 +58,7 @@ from mdc_catalog.schemas import (
     VersionDetail,
     VersionSummary,
 )
-from mdc_catalog.search import facet_statement, facets_from_rows
+from mdc_catalog.search import facet_search, facets_from_rows
 
 
 class CatalogRepository(Protocol):
@@ -244,20 +244,20 @@ class SqlCatalogRepository:
     async def search_datasets(self, query: DatasetFilter) -> tuple[list[DatasetSummary], int]:
         # Core execution on the session's connection: plain rows, none of the ORM's work.
         connection = await self.session.connection()
-        rows = (await connection.execute(dataset_search(query))).all()
+        rows = (await connection.execute(*page_search(query))).all()
         if rows:
             total = int(rows[0].total)
         elif query.offset == 0:
             total = 0
         else:  # a page past the end still tells how many there are
-            total = int((await connection.execute(dataset_count(query))).scalar_one())
+            total = int((await connection.execute(*count_search(query))).scalar_one())
         return [summary_from_row(row) for row in rows], total
 
     async def dataset_facets(self, query: DatasetFilter) -> dict[Facet, list[FacetCount]]:
         if not query.facets:
             return {}
         connection = await self.session.connection()
-        rows = (await connection.execute(facet_statement(query))).all()
+        rows = (await connection.execute(*facet_search(query))).all()
         return facets_from_rows(query, rows)
 
     async def refresh_dataset_facts(self, dataset_id: uuid.UUID) -> None:

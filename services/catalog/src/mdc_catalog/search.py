@@ -3,135 +3,218 @@
 Every filter and sort key reads the denormalized `dataset_facts` row of each dataset (facts.py):
 one narrow table, refreshed with each version and with each edit of a source field it copies.
 The page then joins dataset and source for its rows only (queries.py).
-Every value a user typed is a bound parameter; the text query is reduced to words first, so
-it can never be a tsquery syntax error.
+
+A search is its *values* (`search_values`: bound parameters by name, so nothing a user typed
+ever reaches the SQL text) and its *shape* (which names are set, the sort, the facets). The
+statements are built once per shape and cached: building and hashing SQLAlchemy statements was
+most of a search's Python time. The text query is reduced to words first, so it can never be a
+tsquery syntax error.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    Text,
+    bindparam,
+    func,
+    literal,
+    union_all,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import col, select
 
-from mdc_catalog.facts import TEXT_CONFIG, DatasetFacts
+from mdc_catalog.facts import TEXT_CONFIG, DatasetFacts, stat_type_mask
 from mdc_catalog.schemas import DatasetFilter, DatasetSort, Facet, FacetCount
 
 # Per facet, the values returned (most frequent first).
 FACET_SIZE = 50
+# Distinct shapes kept; a shape is a set of filter names, so real traffic uses few of them.
+TEMPLATES = 512
+
+Shape = frozenset[str]
+_TEXT_ARRAY = ARRAY(Text)
+_facts = DatasetFacts
+
+# Filters that are one comparison of a facts column with the value of the same name.
+_AT_LEAST: dict[str, Any] = {
+    "min_rows": col(_facts.row_count),
+    "min_columns": col(_facts.column_count),
+    "min_binary": col(_facts.binary_columns),
+    "min_nominal": col(_facts.nominal_columns),
+    "min_ordinal": col(_facts.ordinal_columns),
+    "min_datetime": col(_facts.datetime_columns),
+    "min_measurement": col(_facts.measurement_columns),
+    "min_identifier": col(_facts.identifier_columns),
+    "min_geo": col(_facts.geo_columns),
+    "updated_since": col(_facts.updated_at),
+}
+_AT_MOST: dict[str, Any] = {
+    "max_rows": col(_facts.row_count),
+    "max_columns": col(_facts.column_count),
+}
+_EQUALS: dict[str, Any] = {
+    "name": col(_facts.name),
+    "publisher": col(_facts.publisher),
+    "license": col(_facts.license),
+}
 
 
-def text_query(query: DatasetFilter) -> Any:
-    """`to_tsquery` of the words of `q`, each as a prefix, all required."""
-    terms = " & ".join(f"{word}:*" for word in query.query_words())
-    return func.to_tsquery(TEXT_CONFIG, terms)
+def _array(name: str) -> Any:
+    return bindparam(name, type_=_TEXT_ARRAY)
 
 
-def text_match(query: DatasetFilter) -> ColumnElement[bool]:
-    return col(DatasetFacts.document).op("@@")(text_query(query))
+def _mask() -> Any:
+    return col(_facts.stat_type_mask)
 
 
-def _at_least(column: Any, value: int | None) -> list[ColumnElement[bool]]:
-    return [] if value is None else [column >= value]
+def _has_all_types(name: str) -> ColumnElement[bool]:
+    wanted = bindparam(name, type_=BigInteger)
+    return _mask().op("&")(wanted) == wanted
 
 
-def low_cardinality_at_least(count: int, threshold: int) -> ColumnElement[bool]:
-    """At least `count` categorical columns with 2..threshold distinct values: the count-th
-    smallest such distinct count is within the threshold (NULL, so false, when there are fewer)."""
-    return col(DatasetFacts.categorical_distinct)[count] <= threshold
+def _text_query() -> Any:
+    """`to_tsquery` of the words of `q`, each as a prefix, all required (see search_values)."""
+    return func.to_tsquery(TEXT_CONFIG, bindparam("q", type_=Text))
 
 
-def profile_conditions(query: DatasetFilter) -> list[ColumnElement[bool]]:
-    """Conditions on the latest version's profile facts."""
-    facts = DatasetFacts
-    conditions = [
-        *_at_least(col(facts.binary_columns), query.min_binary),
-        *_at_least(col(facts.nominal_columns), query.min_nominal),
-        *_at_least(col(facts.ordinal_columns), query.min_ordinal),
-        *_at_least(col(facts.datetime_columns), query.min_datetime),
-        *_at_least(col(facts.measurement_columns), query.min_measurement),
-        *_at_least(col(facts.identifier_columns), query.min_identifier),
-        *_at_least(col(facts.geo_columns), query.min_geo),
+def low_cardinality_at_least() -> list[ColumnElement[bool]]:
+    """At least `low_k` categorical columns with 2..`low_max` distinct values: the k-th smallest
+    such distinct count is within the threshold (NULL, so false, when there are fewer). The
+    plain count comes first: it is indexed, and bounds the threshold-dependent test."""
+    k = bindparam("low_k", type_=Integer)
+    return [
+        col(_facts.categorical_columns) >= k,
+        col(_facts.categorical_distinct)[k] <= bindparam("low_max", type_=BigInteger),
     ]
-    if query.min_low_cardinality is not None:
-        # The plain count first: it is indexed, and bounds the threshold-dependent one.
-        conditions.append(col(facts.categorical_columns) >= query.min_low_cardinality)
-        threshold = query.effective_low_cardinality_max()
-        if query.min_low_cardinality > 0:  # "at least 0" holds for every dataset
-            conditions.append(low_cardinality_at_least(query.min_low_cardinality, threshold))
+
+
+# Filters with a condition of their own, by value name.
+_OTHER: dict[str, Callable[[], list[ColumnElement[bool]]]] = {
+    "q": lambda: [col(_facts.document).op("@@")(_text_query())],
+    "tag": lambda: [col(_facts.tags).contains(_array("tag"))],
+    "low_k": low_cardinality_at_least,
+    "has_type": lambda: [_has_all_types("has_type")],
+    "lacks_type": lambda: [_mask().op("&")(bindparam("lacks_type", type_=BigInteger)) == 0],
+    "typed_column": lambda: [col(_facts.typed_columns).contains(_array("typed_column"))],
+    "column_name": lambda: [col(_facts.column_names).contains(_array("column_name"))],
+    "column_type": lambda: [_has_all_types("column_type")],
+}
+
+
+def search_values(query: DatasetFilter) -> dict[str, Any]:
+    """The bound values of the filters of `query`, by parameter name (not paging)."""
+    values: dict[str, Any] = {
+        name: getattr(query, name)
+        for name in (*_AT_LEAST, *_AT_MOST, *_EQUALS)
+        if getattr(query, name) is not None
+    }
+    if query.q is not None:
+        values["q"] = " & ".join(f"{word}:*" for word in query.query_words())
+    if query.tag:
+        values["tag"] = list(query.tag)
+    if query.min_low_cardinality:  # "at least 0" holds for every dataset
+        values["low_k"] = query.min_low_cardinality
+        values["low_max"] = query.effective_low_cardinality_max()
     if query.has_type:
-        conditions.append(col(facts.stat_types).contains([t.value for t in query.has_type]))
+        values["has_type"] = stat_type_mask([t.value for t in query.has_type])
     if query.lacks_type:
-        conditions.append(~col(facts.stat_types).overlap([t.value for t in query.lacks_type]))
+        values["lacks_type"] = stat_type_mask([t.value for t in query.lacks_type])
     if query.column is not None and query.column_type is not None:
-        typed = f"{query.column_type.value}:{query.column.lower()}"
-        conditions.append(col(facts.typed_columns).contains([typed]))
+        values["typed_column"] = [f"{query.column_type.value}:{query.column.lower()}"]
     elif query.column is not None:
-        conditions.append(col(facts.column_names).contains([query.column.lower()]))
+        values["column_name"] = [query.column.lower()]
     elif query.column_type is not None:
-        conditions.append(col(facts.stat_types).contains([query.column_type.value]))
+        values["column_type"] = stat_type_mask([query.column_type.value])
+    return values
+
+
+def search_shape(values: dict[str, Any]) -> Shape:
+    return frozenset(values)
+
+
+def search_conditions(shape: Shape) -> list[ColumnElement[bool]]:
+    """WHERE clauses of a search of this shape, all over `dataset_facts`, in a fixed order."""
+    conditions: list[ColumnElement[bool]] = []
+    for name, column in _EQUALS.items():
+        if name in shape:
+            conditions.append(column == bindparam(name))
+    for name, column in _AT_LEAST.items():
+        if name in shape:
+            conditions.append(column >= bindparam(name))
+    for name, column in _AT_MOST.items():
+        if name in shape:
+            conditions.append(column <= bindparam(name))
+    for name, build in _OTHER.items():
+        if name in shape:
+            conditions.extend(build())
     return conditions
 
 
-def search_conditions(query: DatasetFilter) -> list[ColumnElement[bool]]:
-    """WHERE clauses of a search, all over `dataset_facts`."""
-    facts = DatasetFacts
-    conditions: list[ColumnElement[bool]] = []
-    if query.name is not None:
-        conditions.append(col(facts.name) == query.name)
-    conditions += _at_least(col(facts.row_count), query.min_rows)
-    conditions += _at_least(col(facts.column_count), query.min_columns)
-    if query.max_rows is not None:
-        conditions.append(col(facts.row_count) <= query.max_rows)
-    if query.max_columns is not None:
-        conditions.append(col(facts.column_count) <= query.max_columns)
-    if query.updated_since is not None:
-        conditions.append(col(facts.updated_at) >= query.updated_since)
-    if query.q is not None:
-        conditions.append(text_match(query))
-    if query.publisher is not None:
-        conditions.append(col(facts.publisher) == query.publisher)
-    if query.license is not None:
-        conditions.append(col(facts.license) == query.license)
-    if query.tag:
-        conditions.append(col(facts.tags).contains(list(query.tag)))
-    return conditions + profile_conditions(query)
-
-
-def search_order(query: DatasetFilter) -> list[Any]:
+def search_order(sort: DatasetSort) -> list[Any]:
     """ORDER BY of a search; the id last, so pages never overlap or skip."""
-    facts = DatasetFacts
-    sort = query.effective_sort()
-    key = col(facts.dataset_id)
-    by_name = [col(facts.name), key]
+    key = col(_facts.dataset_id)
+    by_name = [col(_facts.name), key]
     keys: dict[DatasetSort, list[Any]] = {
         DatasetSort.NAME: by_name,
-        DatasetSort.NAME_DESC: [col(facts.name).desc(), key],
-        DatasetSort.ROWS: [col(facts.row_count), key],
-        DatasetSort.ROWS_DESC: [col(facts.row_count).desc(), key],
-        DatasetSort.COLUMNS: [col(facts.column_count), key],
-        DatasetSort.COLUMNS_DESC: [col(facts.column_count).desc(), key],
-        DatasetSort.UPDATED: [col(facts.updated_at), key],
-        DatasetSort.UPDATED_DESC: [col(facts.updated_at).desc(), key],
+        DatasetSort.NAME_DESC: [col(_facts.name).desc(), key],
+        DatasetSort.ROWS: [col(_facts.row_count), key],
+        DatasetSort.ROWS_DESC: [col(_facts.row_count).desc(), key],
+        DatasetSort.COLUMNS: [col(_facts.column_count), key],
+        DatasetSort.COLUMNS_DESC: [col(_facts.column_count).desc(), key],
+        DatasetSort.UPDATED: [col(_facts.updated_at), key],
+        DatasetSort.UPDATED_DESC: [col(_facts.updated_at).desc(), key],
     }
     if sort is DatasetSort.RELEVANCE:
-        rank = func.ts_rank(col(facts.document), text_query(query))
+        rank = func.ts_rank(col(_facts.document), _text_query())
         return [rank.desc(), *by_name]
     return keys[sort]
 
 
-def facet_statement(query: DatasetFilter) -> Select[Any]:
+@lru_cache(maxsize=TEMPLATES)
+def page_of_ids(shape: Shape, sort: DatasetSort) -> Any:
+    """The page's dataset ids with their rank and the whole result's total (`limit`, `offset`
+    bound), as a subquery for the page statement to join."""
+    order = search_order(sort)
+    return (
+        select(  # type: ignore[call-overload]
+            col(_facts.dataset_id).label("dataset_id"),
+            func.row_number().over(order_by=order).label("rank"),
+            func.count().over().label("total"),
+        )
+        .where(*search_conditions(shape))
+        .order_by(*order)
+        .limit(bindparam("limit", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+        .subquery("page")
+    )
+
+
+@lru_cache(maxsize=TEMPLATES)
+def count_statement(shape: Shape) -> Select[Any]:
+    statement = select(func.count()).select_from(_facts)
+    return statement.where(*search_conditions(shape))  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=TEMPLATES)
+def facet_template(shape: Shape, facets: tuple[Facet, ...]) -> Select[Any]:
     """(facet, value, count) of every requested facet over the whole result (no paging)."""
-    facts = DatasetFacts
     matched = (
         select(  # type: ignore[call-overload]
-            col(facts.dataset_id).label("id"),
-            col(facts.publisher),
-            col(facts.license),
-            col(facts.tags),
-            col(facts.stat_types),
+            col(_facts.dataset_id).label("id"),
+            col(_facts.publisher),
+            col(_facts.license),
+            col(_facts.tags),
+            col(_facts.stat_types),
         )
-        .where(*search_conditions(query))
+        .where(*search_conditions(shape))
         .cte("matched")
     )
     tags = func.unnest(matched.c.tags).table_valued("value").render_derived()
@@ -143,7 +226,7 @@ def facet_statement(query: DatasetFilter) -> Select[Any]:
         Facet.STAT_TYPE: (types.c.value, matched.join(types, literal(True))),
     }
     parts = []
-    for facet in query.facets or []:
+    for facet in facets:
         value, from_clause = sources[facet]
         parts.append(
             select(  # type: ignore[call-overload]
@@ -157,6 +240,18 @@ def facet_statement(query: DatasetFilter) -> Select[Any]:
             .group_by(value)
         )
     return union_all(*parts)  # type: ignore[return-value]
+
+
+def facet_search(query: DatasetFilter) -> tuple[Select[Any], dict[str, Any]]:
+    """The facet statement of `query`'s shape (cached) and the values to execute it with."""
+    values = search_values(query)
+    return facet_template(search_shape(values), tuple(query.facets or ())), values
+
+
+def facet_statement(query: DatasetFilter) -> Select[Any]:
+    """The facet statement with its values bound (to compile and inspect)."""
+    template, values = facet_search(query)
+    return template.params(values)
 
 
 def facets_from_rows(query: DatasetFilter, rows: Any) -> dict[Facet, list[FacetCount]]:
