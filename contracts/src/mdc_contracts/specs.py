@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import codecs
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mdc_contracts.datasets import StatType
 from mdc_contracts.envelope import Envelope
@@ -64,7 +65,45 @@ class DatasetSpec(BaseModel):
         default_factory=list, description="Extra missing-value tokens for every column."
     )
     sheet: str | None = Field(default=None, description="Sheet to read, for spreadsheets.")
+    # Format options: what the reader would otherwise detect. Added in version 1 without
+    # breaking it (all optional).
+    encoding: str | None = Field(
+        default=None,
+        description="Text encoding of the raw file (e.g. cp1252), instead of the detected one.",
+        examples=["cp1252"],
+    )
+    delimiter: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1,
+        description="Field delimiter of the raw file, instead of the detected one.",
+        examples=[";"],
+    )
+    header_row: int | None = Field(
+        default=None,
+        ge=1,
+        le=1000,
+        description="Line of the header in the raw file (1 = first line; lines before it are "
+        "skipped), instead of the detected one.",
+    )
     description: str | None = None
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            return codecs.lookup(value).name
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+
+    @field_validator("delimiter")
+    @classmethod
+    def _usable_delimiter(cls, value: str | None) -> str | None:
+        if value is not None and (value in "\r\n\"'" or value.isalnum()):
+            raise ValueError("a delimiter cannot be a letter, a digit, a quote or a line break")
+        return value
 
     @model_validator(mode="after")
     def _unique_names(self) -> DatasetSpec:

@@ -361,3 +361,19 @@ async def test_preview_knows_the_spec_the_latest_version_was_made_with(
     assert preview["made_with_spec_version"] == 1
     assert preview["errors"] == []
     assert [w["code"] for w in preview["warnings"]] == ["column_not_visible", "select_not_visible"]
+
+
+def test_preview_warns_that_format_options_show_in_the_next_version_only() -> None:
+    preview = _preview({"delimiter": ";", "header_row": 2})
+    assert _codes(preview.warnings) == [("format_changed", None)]
+    assert "delimiter, header_row" in preview.warnings[0].message
+    assert preview.ok  # a warning, not an error
+    # The same options as the spec that made the version: nothing changes, nothing to say.
+    same = preview_spec(
+        DatasetSpec(delimiter=";", header_row=2),
+        COLUMNS,
+        version=3,
+        made_with=DatasetSpec(delimiter=";", header_row=2),
+        made_with_version=1,
+    )
+    assert "format_changed" not in [w.code for w in same.warnings]

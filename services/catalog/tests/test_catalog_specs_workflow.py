@@ -218,6 +218,9 @@ SPEC_FULL = {
     "select": None,
     "null_tokens": [],
     "sheet": None,
+    "encoding": None,
+    "delimiter": None,
+    "header_row": None,
     "description": None,
 }
 

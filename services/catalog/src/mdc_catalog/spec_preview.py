@@ -113,6 +113,7 @@ def preview_spec(
             issues.extend(_value_issues(spec, override, stored))
         issues.extend(_reinferred(raw, override, made_with, made_with_version, stored))
     issues.extend(_duplicate_outputs(effective))
+    issues.extend(_format_changes(spec, made_with))
     effective = _select(spec, effective, issues, hidden)
     return SpecPreview(
         against_version=version,
@@ -371,3 +372,26 @@ def _select_issue(
 
 def _show(values: Iterable[str], limit: int | None = SAMPLE) -> str:
     return ", ".join(repr(v) for v in list(values)[:limit])
+
+
+FORMAT_OPTIONS = ("encoding", "delimiter", "header_row", "sheet")
+
+
+def _format_changes(spec: DatasetSpec, made_with: DatasetSpec | None) -> list[PreviewIssue]:
+    """Format options change how the raw file is read: the columns shown here, taken from the
+    stored version, cannot reflect them (the next version will)."""
+    changed = [
+        name
+        for name in FORMAT_OPTIONS
+        if getattr(spec, name) != (getattr(made_with, name) if made_with else None)
+    ]
+    if not changed:
+        return []
+    return [
+        PreviewIssue(
+            level="warning",
+            code="format_changed",
+            message=f"{', '.join(changed)} change how the raw file is read: the columns shown "
+            "are those of the stored version; the version this spec makes will show the effect",
+        )
+    ]

@@ -25,6 +25,7 @@ from mdc_contracts import ColumnProfile, DatasetProfile, DatasetSpec, ReadReport
 
 from mdc_profiler.effective import EffectiveColumn
 from mdc_profiler.reader import read_lazy
+from mdc_profiler.sniff import FormatOptions
 from mdc_profiler.stats import LONG_ROWS, engine
 
 __all__ = ["EffectiveColumn", "Standardized", "standardize"]
@@ -37,6 +38,14 @@ class Standardized:
     row_count: int
     columns: list[ColumnProfile]
     profile: DatasetProfile
+
+
+def _format(spec: DatasetSpec | None) -> FormatOptions | None:
+    if spec is None:
+        return None
+    return FormatOptions(
+        encoding=spec.encoding, delimiter=spec.delimiter, header_row=spec.header_row
+    )
 
 
 def standardize(
@@ -54,7 +63,9 @@ def standardize(
     from mdc_profiler import profile
     from mdc_profiler.spec import apply_spec
 
-    staged = read_lazy(raw_path, work_dir, sheet=sheet)
+    staged = read_lazy(
+        raw_path, work_dir, sheet=sheet or (spec.sheet if spec else None), options=_format(spec)
+    )
     read = staged.report
     out = work_dir / "standardized.parquet"
     extra = {"archive_member": staged.member} if staged.member else {}

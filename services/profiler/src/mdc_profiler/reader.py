@@ -19,7 +19,7 @@ from mdc_profiler import dtypes
 from mdc_profiler.archive import unwrap
 from mdc_profiler.errors import UnreadableFile
 from mdc_profiler.excel import spreadsheet_format, stage_sheet
-from mdc_profiler.sniff import MAX_FIELD_BYTES, UTF8_BOM, PreparedText, prepare
+from mdc_profiler.sniff import MAX_FIELD_BYTES, UTF8_BOM, FormatOptions, PreparedText, prepare
 from mdc_profiler.staging import (
     NULL_TOKENS,
     Structure,
@@ -68,6 +68,7 @@ def read_lazy(
     work_dir: Path,
     *,
     sheet: str | None = None,
+    options: FormatOptions | None = None,
     max_field_bytes: int = MAX_FIELD_BYTES,
     in_memory_bytes: int = IN_MEMORY_BYTES,
     in_memory_typed_bytes: int = IN_MEMORY_TYPED_BYTES,
@@ -85,7 +86,13 @@ def read_lazy(
             null_tokens=[],
         )
         return _typed(staged, report, delimiter=None, member=unwrapped.member)
-    text = prepare(unwrapped.path, work_dir, unwrapped.compression, max_field_bytes=max_field_bytes)
+    text = prepare(
+        unwrapped.path,
+        work_dir,
+        unwrapped.compression,
+        max_field_bytes=max_field_bytes,
+        options=options,
+    )
     in_memory = text.path.stat().st_size <= in_memory_bytes
     source: Path | pl.DataFrame = staged
     settled: set[str] = set()

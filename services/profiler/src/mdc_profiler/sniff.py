@@ -53,26 +53,59 @@ class PreparedText:
     skipped_rows: int = 0  # lines before the header (a title, notes)
 
 
+@dataclass(frozen=True)
+class FormatOptions:
+    """What the provider's spec says of the raw file, instead of what would be detected."""
+
+    encoding: str | None = None
+    delimiter: str | None = None
+    header_row: int | None = None  # 1-based line of the header
+
+
 def prepare(
     path: Path,
     work_dir: Path,
     compression: str | None = None,
     *,
     max_field_bytes: int = MAX_FIELD_BYTES,
+    options: FormatOptions | None = None,
 ) -> PreparedText:
+    given = options or FormatOptions()
     with path.open("rb") as f:
         head = f.read(HEAD_BYTES)
     check_content(head)
     # Classic Mac files end lines with CR alone: polars needs LF.
     cr_only = b"\r" in head and b"\n" not in head
     encoding = scan_file(path, head, max_bytes=None if cr_only else max_field_bytes)
-    text_path = to_utf8(path, encoding, work_dir, universal_newlines=cr_only)
+    if given.encoding is not None:
+        detected, encoding = encoding, _given_encoding(given.encoding, head)
+        if encoding.startswith("utf-8") and not detected.startswith("utf-8"):
+            # UTF-8 is not transcoded, so it is checked here (the scan tried it on every byte).
+            raise UnreadableFile(
+                f"the file is not utf-8 as the spec says (it reads as {detected}); "
+                "fix the spec's encoding"
+            )
+    try:
+        text_path = to_utf8(path, encoding, work_dir, universal_newlines=cr_only)
+    except UnicodeDecodeError as err:
+        raise UnreadableFile(
+            f"the file is not {encoding} as the spec says: byte {err.start} cannot be decoded"
+        ) from err
     if cr_only:
         check_line_lengths(text_path, max_field_bytes)
-    layout = sniff_layout(read_sample(text_path))
+    layout = sniff_layout(read_sample(text_path), delimiter=given.delimiter)
+    skipped = layout.skipped if given.header_row is None else given.header_row - 1
     return PreparedText(
-        text_path, encoding, layout.delimiter, compression, layout.quote_char, layout.skipped
+        text_path, encoding, layout.delimiter, compression, layout.quote_char, skipped
     )
+
+
+def _given_encoding(encoding: str, head: bytes) -> str:
+    """The spec's encoding, as the transcoding needs it (a UTF-8 BOM is dropped, not read)."""
+    name = codecs.lookup(encoding).name
+    if name == "utf-8" and head.startswith(UTF8_BOM):
+        return "utf-8-sig"
+    return name
 
 
 def scan_file(path: Path, head: bytes, *, max_bytes: int | None) -> str:
@@ -276,9 +309,12 @@ def sniff_delimiter(sample: str) -> str:
     return sniff_layout(sample).delimiter
 
 
-def sniff_layout(sample: str) -> Layout:
-    """Delimiter: csv.Sniffer's guess when it is consistent, else the candidate splitting rows
-    most evenly; then the quote character and the preamble lines before the header."""
+def sniff_layout(sample: str, *, delimiter: str | None = None) -> Layout:
+    """Delimiter (unless given): csv.Sniffer's guess when it is consistent, else the candidate
+    splitting rows most evenly; then the quote character and the preamble lines before the
+    header."""
+    if delimiter is not None:
+        return _layout(sample, delimiter)
     scores = {d: _consistency(sample, d) for d in DELIMITERS}
 
     def rank(d: str) -> tuple[bool, float, int]:
@@ -297,7 +333,10 @@ def sniff_layout(sample: str) -> Layout:
             sniffed = None
     if sniffed in scores and rank(sniffed)[:2] >= rank(best)[:2]:
         best = sniffed
-    delimiter = best if scores[best].modal_fields > 1 else ","
+    return _layout(sample, best if scores[best].modal_fields > 1 else ",")
+
+
+def _layout(sample: str, delimiter: str) -> Layout:
     quote_char = _quote_char(sample, delimiter)
     header = _consistency(sample, delimiter, quote_char).header_index
     return Layout(delimiter, quote_char, _physical_lines(sample, delimiter, quote_char, header))
