@@ -118,8 +118,9 @@ def test_spec_change_restandardizes_without_download_and_drift_is_reported(
             HEADER.rstrip("\n") + ";population\n",
         ),
     )
-    check = stack.change_detector.post(f"/sources/{source['id']}/check").json()
-    assert check["outcome"] == "changed", check
+    # The provider's "check now" (through the catalog and Kafka, not the detector's own API).
+    check = stack.admin.post(f"/admin/sources/{source['id']}/check")
+    assert check.status_code == 202, check.text
     v3 = stack.wait_for_version("villes-fr", 3)
     third = _detail(stack, v3["id"], 3)
     assert third["spec_version"] == 1, "the spec survives re-inference on a new version"
@@ -136,3 +137,24 @@ def test_spec_change_restandardizes_without_download_and_drift_is_reported(
     kinds = {(c["kind"], c["column"]) for c in changes["changes"]}
     assert ("column_added", "population") in kinds
     assert changes["breaking"] is False
+
+
+def test_format_options_of_the_spec_reread_the_stored_raw_file(
+    stack: Stack, file_server: FileServer
+) -> None:
+    # Two lines of notes shaped like data: detection takes the first line for the header.
+    raw = "exported;2026\nsource;mairie\ncode;commune\n01000;Bourg\n25000;Besançon\n"
+    url = file_server.write("spec/notes.csv", raw.encode("cp1252"))
+    stack.register_source("notes-fr", url, interval=3600)
+    v1 = stack.wait_for_version("notes-fr", 1)
+    assert [c["name"] for c in _detail(stack, v1["id"], 1)["columns"]] == ["exported", "2026"]
+    downloads = file_server.requests.count("/spec/notes.csv")
+
+    put = stack.admin.put(f"/admin/datasets/{v1['id']}/spec", json={"header_row": 3})
+    assert put.status_code == 201, put.text
+    v2 = stack.wait_for_version("notes-fr", 2)
+    second = _detail(stack, v2["id"], 2)
+    assert [c["name"] for c in second["columns"]] == ["code", "commune"]
+    assert second["row_count"] == 2
+    assert second["read"]["header_row"] == 3
+    assert file_server.requests.count("/spec/notes.csv") == downloads  # the stored raw file
