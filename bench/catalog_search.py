@@ -29,7 +29,7 @@ from mdc_catalog.facts import upsert_facts
 from mdc_catalog.models import Dataset, DatasetColumn, DatasetVersion, Source, catalog_registry
 from mdc_catalog.repository import SqlCatalogRepository
 from mdc_catalog.schemas import DatasetFilter, Facet
-from mdc_common.db import create_schema, session_factory
+from mdc_common.db import create_schema, read_session_factory
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -225,7 +225,7 @@ async def bench(args: argparse.Namespace, dsn: str) -> None:
             await seed(engine, args.datasets, args.columns, args.seed)
             print(f"seeded {args.datasets} datasets x {args.columns} columns "
                   f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
-        sessions = session_factory(engine)
+        sessions = read_session_factory(engine)  # as the catalog's GET endpoints
         asked = questions(QUESTIONS, args.seed)
 
         async def ours(n: int, facets: bool = False) -> int:

@@ -29,6 +29,11 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
 
 
+def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads only: autocommit, so no BEGIN / ROLLBACK round trip per request."""
+    return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
 async def create_schema(engine: AsyncEngine, schema: str, metadata: MetaData) -> None:
     """Create the service's schema and tables if missing, then add the missing nullable
     columns of existing tables (idempotent, safe under concurrency).

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 from mdc_common.broker import EventPublisher, create_broker, ensure_topics
-from mdc_common.db import create_engine, create_schema, session_factory
+from mdc_common.db import create_engine, create_schema, read_session_factory, session_factory
 from mdc_common.health import db_check, kafka_check
 from mdc_common.http import create_service_app
 from mdc_common.logging import configure_logging
@@ -124,6 +124,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     app.state.broker = broker
     app.state.engine = engine
     app.state.sessions = sessions
+    app.state.read_sessions = read_session_factory(engine)
     app.state.definition_sink = sink
     app.state.spec_sink = spec_sink
     app.state.provider_keys = provider_keys

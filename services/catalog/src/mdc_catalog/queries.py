@@ -72,12 +72,12 @@ def _dataset_columns() -> Select[Any]:
 
 @lru_cache(maxsize=TEMPLATES)
 def _page_template(shape: Shape, sort: DatasetSort) -> Select[Any]:
-    page = page_of_ids(shape, sort)
+    page, order = page_of_ids(shape, sort)
     return (  # type: ignore[no-any-return]
         _dataset_rows()
         .add_columns(page.c.total)
         .join(page, page.c.dataset_id == col(Dataset.id))
-        .order_by(page.c.rank)
+        .order_by(*order)
     )
 
 

@@ -29,6 +29,7 @@ from sqlalchemy import (
     union_all,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.sql import operators
 from sqlmodel import col, select
 
 from mdc_catalog.facts import TEXT_CONFIG, DatasetFacts, stat_type_mask
@@ -179,14 +180,16 @@ def search_order(sort: DatasetSort) -> list[Any]:
 
 
 @lru_cache(maxsize=TEMPLATES)
-def page_of_ids(shape: Shape, sort: DatasetSort) -> Any:
-    """The page's dataset ids with their rank and the whole result's total (`limit`, `offset`
-    bound), as a subquery for the page statement to join."""
+def page_of_ids(shape: Shape, sort: DatasetSort) -> tuple[Any, list[Any]]:
+    """The page's dataset ids, their sort keys and the whole result's total (`limit`, `offset`
+    bound), as a subquery for the page statement to join; and the ORDER BY over its columns.
+    (Sort keys, not a row number: PostgreSQL then keeps only the top rows while sorting.)"""
     order = search_order(sort)
-    return (
+    keys = [_key(term).label(f"sort_{n}") for n, term in enumerate(order)]
+    page = (
         select(  # type: ignore[call-overload]
             col(_facts.dataset_id).label("dataset_id"),
-            func.row_number().over(order_by=order).label("rank"),
+            *keys,
             func.count().over().label("total"),
         )
         .where(*search_conditions(shape))
@@ -195,6 +198,20 @@ def page_of_ids(shape: Shape, sort: DatasetSort) -> Any:
         .offset(bindparam("offset", type_=Integer))
         .subquery("page")
     )
+    outer = [
+        page.c[f"sort_{n}"].desc() if _descending(term) else page.c[f"sort_{n}"]
+        for n, term in enumerate(order)
+    ]
+    return page, outer
+
+
+def _descending(term: Any) -> bool:
+    return getattr(term, "modifier", None) is operators.desc_op
+
+
+def _key(term: Any) -> Any:
+    """The expression of an ORDER BY term, without its direction."""
+    return term.element if _descending(term) else term
 
 
 @lru_cache(maxsize=TEMPLATES)

@@ -30,7 +30,10 @@ _bearer = HTTPBearer(
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with request.app.state.sessions() as session:
+    # Reads run in autocommit: no BEGIN / ROLLBACK round trips around each search. (A GET
+    # writes at most a key's last use, a single statement that commits on its own.)
+    factory = request.app.state.read_sessions if request.method == "GET" else None
+    async with (factory or request.app.state.sessions)() as session:
         yield session
 
 
