@@ -9,7 +9,7 @@ SERVICE ?=
 LINES ?= 50
 MDC_ARGS ?=
 
-.PHONY: help install uv up down status logs test lint typecheck unit schemas dashboards
+.PHONY: help install uv up down status logs test lint typecheck unit schemas dashboards bench-catalog
 
 help:
 	@echo "make install            workspace venv (uv sync) + Airflow's own venv + Prometheus"
@@ -19,6 +19,7 @@ help:
 	@echo "make logs SERVICE=name  last LINES lines of a component's log"
 	@echo "make test               lint, types, unit, integration and end-to-end tests"
 	@echo "make unit               only the tests that need no server"
+	@echo "make bench | bench-catalog | accuracy   figures (see README, Figures)"
 	@echo "make lint | typecheck | schemas | dashboards"
 
 uv:
@@ -74,3 +75,8 @@ accuracy:
 .PHONY: bench
 bench:
 	$(UV) run --no-sync python bench/profile_speed.py --scale 10 --scale 30 --small-files 300
+	$(UV) run --no-sync python bench/catalog_search.py --reseed
+
+.PHONY: bench-catalog
+bench-catalog:
+	$(UV) run --no-sync python bench/catalog_search.py --reseed
