@@ -163,7 +163,25 @@ class SourceHealthPage(BaseModel):
     total: int
 
 
-class FailureFilter(_Page):
+class _SourceScope(BaseModel):
+    """Which sources a history listing covers (all when nothing is given)."""
+
+    source_id: uuid.UUID | None = None
+    source: str | None = Field(
+        default=None,
+        max_length=128,
+        pattern=NO_NUL,
+        description="Case-insensitive substring of the source name.",
+    )
+    publisher: str | None = Field(
+        default=None,
+        max_length=300,
+        pattern=NO_NUL,
+        description="Exact publisher, case-insensitive.",
+    )
+
+
+class FailureFilter(_Page, _SourceScope):
     """Query parameters of GET /admin/health/failures."""
 
     model_config = ConfigDict(extra="forbid")
@@ -182,19 +200,6 @@ class FailureFilter(_Page):
         max_length=16,
         pattern=NO_NUL,
         description="Processing stage (read, parse, profile, write).",
-    )
-    source_id: uuid.UUID | None = None
-    source: str | None = Field(
-        default=None,
-        max_length=128,
-        pattern=NO_NUL,
-        description="Case-insensitive substring of the source name.",
-    )
-    publisher: str | None = Field(
-        default=None,
-        max_length=300,
-        pattern=NO_NUL,
-        description="Exact publisher, case-insensitive.",
     )
 
 
@@ -226,7 +231,7 @@ class FailurePage(BaseModel):
     total: int
 
 
-class SchemaChangeFilter(_Page):
+class SchemaChangeFilter(_Page, _SourceScope):
     """Query parameters of GET /admin/health/schema-changes."""
 
     model_config = ConfigDict(extra="forbid")
@@ -239,19 +244,6 @@ class SchemaChangeFilter(_Page):
     dataset_id: uuid.UUID | None = None
     dataset: str | None = Field(
         default=None, max_length=128, pattern=NO_NUL, description="Exact dataset name."
-    )
-    source_id: uuid.UUID | None = None
-    source: str | None = Field(
-        default=None,
-        max_length=128,
-        pattern=NO_NUL,
-        description="Case-insensitive substring of the source name.",
-    )
-    publisher: str | None = Field(
-        default=None,
-        max_length=300,
-        pattern=NO_NUL,
-        description="Exact publisher, case-insensitive.",
     )
 
 

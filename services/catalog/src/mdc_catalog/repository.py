@@ -327,21 +327,18 @@ class SqlCatalogRepository:
         return list(rows.all())
 
     async def add_schema_change(self, record: SchemaChangeRecord) -> bool:
-        table = SchemaChangeRecord.__table__  # type: ignore[attr-defined]
-        inserted = await self.session.exec(
-            insert(table)
-            .values(record.model_dump())
-            .on_conflict_do_nothing(index_elements=["event_id"])
-            .returning(table.c.event_id)
-        )
-        return inserted.first() is not None
+        return await self._add_event_record(record)
 
     async def list_schema_changes(self, dataset_id: uuid.UUID) -> list[SchemaChangePublic]:
         rows = await self.session.exec(schema_changes(dataset_id))
         return [schema_change_public(r) for r in rows.all()]
 
     async def add_source_failure(self, record: SourceFailureRecord) -> bool:
-        table = SourceFailureRecord.__table__  # type: ignore[attr-defined]
+        return await self._add_event_record(record)
+
+    async def _add_event_record(self, record: SchemaChangeRecord | SourceFailureRecord) -> bool:
+        """Insert a row keyed by its event id; False when that event was recorded already."""
+        table = type(record).__table__  # type: ignore[attr-defined]
         inserted = await self.session.exec(
             insert(table)
             .values(record.model_dump())
