@@ -48,7 +48,7 @@ def test_text_filters_are_bound_and_like_wildcards_escaped() -> None:
     assert HOSTILE.lower() in params  # publisher, compared lower-cased
     assert [HOSTILE] in params  # tag, as a JSONB array for @>
     assert "100/%/_" + HOSTILE in params
-    assert "lower(catalog.source.publisher) =" in sql
+    assert "lower(CAST(catalog.source.publisher AS TEXT) COLLATE pg_c_utf8) =" in sql
     assert "catalog.source.tags @>" in sql
     assert "ILIKE" in sql
     assert "ESCAPE '/'" in sql

@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from mdc_catalog.cadence import CADENCE_PERIODS, stale_cutoffs
+from mdc_catalog.facts import unicode_lower
 from mdc_catalog.health_view import (
     SUMMARY_DRIFT_WINDOW,
     SUMMARY_RECENT_WINDOW,
@@ -24,6 +25,7 @@ from mdc_catalog.health_view import (
     SchemaChangeFilter,
     SortOrder,
     SourceHealthFilter,
+    SourceScope,
     SourceStatus,
 )
 from mdc_catalog.models import (
@@ -111,7 +113,18 @@ def _flag(condition: ColumnElement[bool], wanted: bool) -> ColumnElement[bool]:
 
 
 def _same_text(column: Any, value: str) -> ColumnElement[bool]:
-    return func.lower(column) == value.strip().lower()
+    # Unicode lower-casing, as the search's (the database's C locale lowers ASCII only).
+    return unicode_lower(column) == value.strip().lower()
+
+
+def _scope_conditions(query: SourceScope) -> list[ColumnElement[bool]]:
+    """The source name and publisher of a history listing (its source id is the caller's)."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.source is not None:
+        conditions.append(col(Source.name).icontains(query.source, autoescape=True))
+    if query.publisher is not None:
+        conditions.append(_same_text(col(Source.publisher), query.publisher))
+    return conditions
 
 
 # --- sources -------------------------------------------------------------------------------
@@ -224,11 +237,7 @@ def _failure_conditions(query: FailureFilter) -> list[ColumnElement[bool]]:
         conditions.append(col(record.stage) == query.stage)
     if query.source_id is not None:
         conditions.append(col(record.source_id) == query.source_id)
-    if query.source is not None:
-        conditions.append(col(Source.name).icontains(query.source, autoescape=True))
-    if query.publisher is not None:
-        conditions.append(_same_text(col(Source.publisher), query.publisher))
-    return conditions
+    return conditions + _scope_conditions(query)
 
 
 def failure_search(query: FailureFilter) -> Select[Any]:
@@ -275,11 +284,7 @@ def _schema_change_conditions(query: SchemaChangeFilter) -> list[ColumnElement[b
         conditions.append(col(Dataset.name) == query.dataset)
     if query.source_id is not None:
         conditions.append(col(Dataset.source_id) == query.source_id)
-    if query.source is not None:
-        conditions.append(col(Source.name).icontains(query.source, autoescape=True))
-    if query.publisher is not None:
-        conditions.append(_same_text(col(Source.publisher), query.publisher))
-    return conditions
+    return conditions + _scope_conditions(query)
 
 
 def _with_dataset_and_source(statement: Any) -> Any:

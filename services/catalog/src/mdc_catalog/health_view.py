@@ -163,7 +163,7 @@ class SourceHealthPage(BaseModel):
     total: int
 
 
-class _SourceScope(BaseModel):
+class SourceScope(BaseModel):
     """Which sources a history listing covers (all when nothing is given)."""
 
     source_id: uuid.UUID | None = None
@@ -181,7 +181,7 @@ class _SourceScope(BaseModel):
     )
 
 
-class FailureFilter(_Page, _SourceScope):
+class FailureFilter(_Page, SourceScope):
     """Query parameters of GET /admin/health/failures."""
 
     model_config = ConfigDict(extra="forbid")
@@ -231,7 +231,7 @@ class FailurePage(BaseModel):
     total: int
 
 
-class SchemaChangeFilter(_Page, _SourceScope):
+class SchemaChangeFilter(_Page, SourceScope):
     """Query parameters of GET /admin/health/schema-changes."""
 
     model_config = ConfigDict(extra="forbid")
