@@ -12,6 +12,7 @@ unique to this run, so other tests' datasets (and earlier runs of a kept stack) 
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -20,6 +21,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from mdc_catalog.repository import SqlCatalogRepository
+from mdc_catalog.schemas import DatasetFilter, DatasetSort, Facet
+from mdc_catalog.search_index import SearchIndex
+from mdc_common.db import read_session_factory
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from tests.support.files import FileServer
 from tests.support.stack import Stack
@@ -690,3 +696,64 @@ def test_text_search_follows_an_edited_source(stack: Stack, file_server: FileSer
     assert total([("q", "maritime")]) == 1
     assert total([("tag", "maritime")]) == 1
     assert total([("q", "buoy")]) == 0  # the old title no longer matches
+
+
+# --- the two engines: the in-memory index and the SQL search -------------------------------
+
+LIST_PARAMS = {"has_type", "lacks_type", "tag"}
+
+
+def to_filter(params: Params) -> DatasetFilter:
+    values: dict[str, Any] = {}
+    for key, value in [("tag", TAG), *params]:
+        if key in LIST_PARAMS:
+            values.setdefault(key, []).append(value)
+        else:
+            values[key] = value
+    return DatasetFilter.model_validate(values)
+
+
+def engine_questions() -> list[DatasetFilter]:
+    """Every filter case, in every order, with every facet, and a few pages."""
+    found = []
+    for _, params, _ in CASES:
+        for sort in DatasetSort:
+            has_q = any(key == "q" for key, _ in params)
+            if sort is DatasetSort.RELEVANCE and not has_q:
+                continue
+            found.append(to_filter([*params, ("sort", sort.value), ("facets", list(Facet))]))
+    for limit, offset in [(1, 0), (2, 3), (3, 6), (5, 50)]:
+        found.append(to_filter([("limit", limit), ("offset", offset), ("sort", "-columns")]))
+    return found
+
+
+def test_the_index_answers_every_question_as_the_sql_search(stack: Stack, catalog: Loaded) -> None:
+    """The API answers from the in-memory index; the SQL search is its fallback. Both, on the
+    stack's PostgreSQL, give the same page, total and facets for every question above."""
+    dsn = stack.endpoints["postgres"].replace("postgresql://", "postgresql+asyncpg://", 1)
+
+    async def compare() -> list[str]:
+        engine = create_async_engine(dsn)
+        try:
+            index = SearchIndex(engine)
+            await index.reload_all()
+            snapshot = await index.snapshot()
+            differences = []
+            async with read_session_factory(engine)() as session:
+                repo = SqlCatalogRepository(session)
+                for query in engine_questions():
+                    items, total = await repo.search_datasets(query)
+                    in_sql = (items, total, await repo.dataset_facets(query))
+                    in_memory = (*snapshot.search(query), snapshot.facets(query))
+                    if in_memory != in_sql:
+                        differences.append(query.model_dump_json(exclude_none=True))
+            return differences
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(compare()) == []
+    # And the API did answer from the index (not silently in SQL).
+    metrics = stack.catalog.get("/metrics").text
+    served = [line for line in metrics.splitlines() if 'searches_total{engine="index"}' in line]
+    assert served
+    assert float(served[0].split()[-1]) > 0, served

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping
+from typing import Any
 
 from sqlalchemy import Connection, MetaData, inspect, text
 from sqlalchemy.engine import Dialect
@@ -25,8 +26,11 @@ def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     )
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def session_factory(
+    engine: AsyncEngine, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions of `engine`; `info` starts each session's `Session.info` (read by events)."""
+    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False, info=info)
 
 
 def read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

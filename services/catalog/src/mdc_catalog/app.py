@@ -25,16 +25,19 @@ from mdc_catalog.api.routes import health as health_routes
 from mdc_catalog.api.routes import keys as key_routes
 from mdc_catalog.api.routes import steps as step_routes
 from mdc_catalog.config import SCHEMA, SERVICE, CatalogSettings
-from mdc_catalog.facts import backfill_dataset_facts, rebuild_outdated_facts
+from mdc_catalog.facts import FACTS_LISTENER, backfill_dataset_facts, rebuild_outdated_facts
 from mdc_catalog.handlers import register_handlers
 from mdc_catalog.health_gauges import keep_health_gauges_fresh, sql_health_scope
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.models import catalog_registry
 from mdc_catalog.repository import RepositoryScope, sql_repository_scope
+from mdc_catalog.search_index import SearchIndex, install_search_support, listen_dsn
 from mdc_catalog.service import DefinitionSink, KafkaDefinitionSink, republish_definitions
 from mdc_catalog.specs import KafkaSpecSink, announce_pending_forever
 
 log = logging.getLogger(__name__)
+
+INDEX_READY_SECONDS = 30.0
 
 DESCRIPTION = """
 Datasets, their versions, columns and profiles, for consumers (`/datasets`); sources and their
@@ -51,7 +54,15 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     broker = create_broker(settings.kafka, SERVICE)
     publisher = EventPublisher(broker, metrics)
     engine = create_engine(settings.db)
-    sessions = session_factory(engine)
+    search_index = (
+        SearchIndex(engine, on_rebuild=catalog_metrics.search_index_rebuilt)
+        if settings.search_index
+        else None
+    )
+    # A commit that rewrote search facts tells this process's index (read your own writes).
+    sessions = session_factory(
+        engine, info={FACTS_LISTENER: search_index.note_local_commit} if search_index else None
+    )
     scope = sql_repository_scope(sessions)
     sink = KafkaDefinitionSink(publisher)
     spec_sink = KafkaSpecSink(publisher)
@@ -70,10 +81,15 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
         republisher: asyncio.Task[None] | None = None
         spec_announcer: asyncio.Task[None] | None = None
         health_gauges: asyncio.Task[None] | None = None
+        index_sync: asyncio.Task[None] | None = None
         try:
             await rebuild_outdated_facts(engine)
             await create_schema(engine, SCHEMA, catalog_registry.metadata)
+            await install_search_support(engine)
             await backfill_dataset_facts(sessions)  # datasets recorded before dataset_facts
+            if search_index is not None:
+                index_sync = asyncio.create_task(search_index.keep_in_sync(listen_dsn(engine)))
+                await _until_ready(search_index, INDEX_READY_SECONDS)
             await ensure_topics(settings.kafka)
             await broker.connect()
             # Reconcile: a definition committed but not published (crash, Kafka down) reaches
@@ -96,6 +112,10 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
             log.info("catalog started")
             yield
         finally:
+            if index_sync is not None:
+                index_sync.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await index_sync
             if health_gauges is not None:
                 health_gauges.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -125,6 +145,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = sessions
     app.state.read_sessions = read_session_factory(engine)
+    app.state.search_index = search_index
     app.state.definition_sink = sink
     app.state.spec_sink = spec_sink
     app.state.provider_keys = provider_keys
@@ -139,6 +160,15 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
     app.include_router(key_routes.router)
     app.include_router(audit_routes.router)
     return app
+
+
+async def _until_ready(index: SearchIndex, seconds: float) -> None:
+    """Wait for the first load, so searches come from memory from the start; past `seconds`
+    (a huge catalog, a slow database) the service starts anyway and searches in SQL."""
+    try:
+        await asyncio.wait_for(index.wait_ready(), seconds)
+    except TimeoutError:
+        log.warning("search index not loaded yet; searches run in SQL until it is")
 
 
 async def _republish_pending(scope: RepositoryScope, sink: DefinitionSink, interval: float) -> None:

@@ -60,6 +60,11 @@ class CatalogSettings(BaseSettings):
         description="`required`: a spec draft is published only once a provider other than "
         "its authors approves it; `none`: submitting a draft publishes it.",
     )
+    search_index: bool = Field(
+        default=True,
+        description="Answer searches from an in-memory index of the datasets' facts, kept in "
+        "sync through PostgreSQL notifications (off: every search runs in SQL).",
+    )
 
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     db: DatabaseSettings = Field(default_factory=DatabaseSettings)

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR, aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.orm import Session
 from sqlalchemy.schema import DropTable
 from sqlmodel import Field, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -274,6 +275,26 @@ async def refresh_dataset_facts(session: AsyncSession, dataset_id: uuid.UUID) ->
     the source change)."""
     await session.flush()  # the SELECT reads the source: a pending edit of it must be seen
     await session.exec(upsert_facts([dataset_id]))
+    session.info.setdefault(FACTS_CHANGED, set()).add(dataset_id)
+
+
+# Session.info keys: the datasets whose facts a transaction rewrote, and whom to tell at its
+# commit (the search index of this process: its next search includes them).
+FACTS_CHANGED = "mdc_catalog.facts_changed"
+FACTS_LISTENER = "mdc_catalog.facts_listener"
+
+
+@event.listens_for(Session, "after_commit")
+def _tell_committed_facts(session: Session) -> None:
+    changed = session.info.pop(FACTS_CHANGED, None)
+    listener = session.info.get(FACTS_LISTENER)
+    if changed and listener is not None:
+        listener(changed)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_rolled_back_facts(session: Session) -> None:
+    session.info.pop(FACTS_CHANGED, None)
 
 
 async def rebuild_outdated_facts(engine: AsyncEngine) -> bool:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from mdc_common.metrics import ServiceMetrics
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 
 @dataclass(frozen=True)
@@ -97,6 +97,28 @@ class CatalogMetrics:
             "When the health gauges were last computed (Unix time).",
             registry=registry,
         )
+        self.searches = Counter(
+            "mdc_catalog_searches_total",
+            "Dataset searches, by engine: index (in memory) or sql (while the index is not "
+            "in sync).",
+            ["engine"],
+            registry=registry,
+        )
+        self.search_index_datasets = Gauge(
+            "mdc_catalog_search_index_datasets",
+            "Datasets in this replica's in-memory search index.",
+            registry=registry,
+        )
+        self.search_index_rebuild = Histogram(
+            "mdc_catalog_search_index_rebuild_seconds",
+            "Time to rebuild the in-memory search index after a change.",
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+            registry=registry,
+        )
+
+    def search_index_rebuilt(self, datasets: int, seconds: float) -> None:
+        self.search_index_datasets.set(datasets)
+        self.search_index_rebuild.observe(seconds)
 
     def set_health(
         self,

@@ -261,8 +261,9 @@ class DatasetFilter(BaseModel):
         "Latest version created at or after this time (with a time zone)."
     )
     sort: DatasetSort | None = _refinement(
-        "Order of the results (`-` for descending); ties by id. Default: relevance with `q`, "
-        "else name."
+        "Order of the results (`-` for descending); ties by id. Default: relevance with `q` "
+        "(per word of `q`, the best part of the dataset it matches: name or title 10, column "
+        "or tag 4, description 2; summed, then by name), else name."
     )
     facets: Annotated[list[Facet] | None, BeforeValidator(_split_commas)] = _refinement(
         "Counts per value over the whole result, e.g. `publisher,license,tag,stat_type`.",

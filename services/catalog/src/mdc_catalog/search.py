@@ -32,6 +32,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql import operators
 from sqlmodel import col, select
 
+from mdc_catalog.config import SCHEMA
 from mdc_catalog.facts import TEXT_CONFIG, DatasetFacts, stat_type_mask
 from mdc_catalog.schemas import DatasetFilter, DatasetSort, Facet, FacetCount
 
@@ -119,6 +120,8 @@ def search_values(query: DatasetFilter) -> dict[str, Any]:
     }
     if query.q is not None:
         values["q"] = " & ".join(f"{word}:*" for word in query.query_words())
+        if query.effective_sort() is DatasetSort.RELEVANCE:
+            values["q_words"] = list(dict.fromkeys(query.query_words()))
     if query.tag:
         values["tag"] = list(query.tag)
     if query.min_low_cardinality:  # "at least 0" holds for every dataset
@@ -174,7 +177,8 @@ def search_order(sort: DatasetSort) -> list[Any]:
         DatasetSort.UPDATED_DESC: [col(_facts.updated_at).desc(), key],
     }
     if sort is DatasetSort.RELEVANCE:
-        rank = func.ts_rank(col(_facts.document), _text_query())
+        words = bindparam("q_words", type_=_TEXT_ARRAY)
+        rank = getattr(func, SCHEMA).search_relevance(col(_facts.document), words)
         return [rank.desc(), *by_name]
     return keys[sort]
 

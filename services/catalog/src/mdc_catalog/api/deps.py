@@ -19,6 +19,7 @@ from mdc_catalog.audit import AuditLog, SqlAuditLog
 from mdc_catalog.config import CatalogSettings
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.repository import CatalogRepository, SqlCatalogRepository
+from mdc_catalog.search_index import SearchIndex
 from mdc_catalog.service import DefinitionSink, SourceAdmin
 
 _bearer = HTTPBearer(
@@ -45,6 +46,14 @@ def get_repository(session: SessionDep) -> CatalogRepository:
 
 
 RepositoryDep = Annotated[CatalogRepository, Depends(get_repository)]
+
+
+def get_search_index(request: Request) -> SearchIndex | None:
+    index: SearchIndex | None = getattr(request.app.state, "search_index", None)
+    return index
+
+
+SearchIndexDep = Annotated[SearchIndex | None, Depends(get_search_index)]
 
 
 def get_audit_log(session: SessionDep) -> AuditLog:

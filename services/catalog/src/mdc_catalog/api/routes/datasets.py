@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from mdc_common.errors import NotFound
 
-from mdc_catalog.api.deps import RepositoryDep, consumer_access
+from mdc_catalog.api.deps import RepositoryDep, SearchIndexDep, consumer_access
+from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.schemas import (
     INT4_MAX,
     DatasetDetail,
@@ -18,6 +19,7 @@ from mdc_catalog.schemas import (
     VersionDetail,
     VersionPage,
 )
+from mdc_catalog.search_index import find_datasets
 from mdc_catalog.tableschema import table_schema
 from mdc_catalog.version_diff import VersionDiff, version_diff
 
@@ -42,11 +44,16 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such dat
     summary="Search datasets: text, size, profile facts, source fields; facets and sorting",
 )
 async def list_datasets(
-    query: Annotated[DatasetFilter, Query()], repo: RepositoryDep
+    request: Request,
+    query: Annotated[DatasetFilter, Query()],
+    repo: RepositoryDep,
+    index: SearchIndexDep,
 ) -> DatasetPage:
-    items, total = await repo.search_datasets(query)
-    facets = await repo.dataset_facets(query) if query.facets else None
-    return DatasetPage(items=items, total=total, facets=facets)
+    page, engine = await find_datasets(query, index, repo)
+    metrics: CatalogMetrics | None = getattr(request.app.state, "catalog_metrics", None)
+    if metrics is not None:
+        metrics.searches.labels(engine).inc()
+    return page
 
 
 @router.get(
