@@ -116,7 +116,7 @@ def microseconds(moment: datetime) -> int:
     return int(moment.timestamp() * 1_000_000)
 
 
-def record_from_row(row: Mapping[str, Any]) -> FactsRecord:
+def record_from_row(row: Mapping[Any, Any]) -> FactsRecord:
     summary = DatasetSummary(
         id=row["dataset_id"],
         name=row["name"],
@@ -433,10 +433,11 @@ class SearchIndex:
             while True:
                 try:
                     await self._listen(dsn)
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                # A background loop, not a request: it must outlive any database outage.
+                except Exception as error:
                     log.warning(
                         "search index not listening; searches run in SQL until it reconnects",
-                        extra={"error": str(error), "retry_in_seconds": RECONNECT_SECONDS},
+                        extra={"error": repr(error), "retry_in_seconds": RECONNECT_SECONDS},
                     )
                 await asyncio.sleep(RECONNECT_SECONDS)
         finally:
