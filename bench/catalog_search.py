@@ -30,12 +30,7 @@ from mdc_catalog.facts import FACTS_LISTENER, refresh_dataset_facts, upsert_fact
 from mdc_catalog.models import Dataset, DatasetColumn, DatasetVersion, Source, catalog_registry
 from mdc_catalog.repository import SqlCatalogRepository
 from mdc_catalog.schemas import DatasetFilter, DatasetPage, Facet
-from mdc_catalog.search_index import (
-    SearchIndex,
-    find_datasets,
-    install_search_support,
-    listen_dsn,
-)
+from mdc_catalog.search_index import SearchIndex, find_datasets, install_search_support
 from mdc_common.db import create_schema, read_session_factory, session_factory
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -234,7 +229,7 @@ async def bench(args: argparse.Namespace, dsn: str) -> None:
                   f"in {time.perf_counter() - started:.1f} s")  # fmt: skip
         await install_search_support(engine)
         index = SearchIndex(engine)
-        sync = asyncio.create_task(index.keep_in_sync(listen_dsn(engine)))
+        sync = asyncio.create_task(index.keep_in_sync())
         try:
             await asyncio.wait_for(index.wait_ready(), 120)
             await measure(args, engine, index)

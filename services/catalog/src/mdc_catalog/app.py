@@ -31,7 +31,7 @@ from mdc_catalog.health_gauges import keep_health_gauges_fresh, sql_health_scope
 from mdc_catalog.metrics import CatalogMetrics
 from mdc_catalog.models import catalog_registry
 from mdc_catalog.repository import RepositoryScope, sql_repository_scope
-from mdc_catalog.search_index import SearchIndex, install_search_support, listen_dsn
+from mdc_catalog.search_index import SearchIndex, install_search_support
 from mdc_catalog.service import DefinitionSink, KafkaDefinitionSink, republish_definitions
 from mdc_catalog.specs import KafkaSpecSink, announce_pending_forever
 
@@ -88,7 +88,7 @@ def create_app(settings: CatalogSettings | None = None) -> FastAPI:
             await install_search_support(engine)
             await backfill_dataset_facts(sessions)  # datasets recorded before dataset_facts
             if search_index is not None:
-                index_sync = asyncio.create_task(search_index.keep_in_sync(listen_dsn(engine)))
+                index_sync = asyncio.create_task(search_index.keep_in_sync())
                 await _until_ready(search_index, INDEX_READY_SECONDS)
             await ensure_topics(settings.kafka)
             await broker.connect()

@@ -1,4 +1,8 @@
-"""Consumer search over datasets: WHERE clauses, order and facets of GET /datasets.
+"""Consumer search over datasets in SQL: WHERE clauses, order and facets of GET /datasets.
+
+GET /datasets is answered from memory (search_index.py) whenever the index is in sync; this SQL
+search is its fallback, and the definition it must agree with (the index reads the same bound
+values from `search_values`; tests and the bench compare both).
 
 Every filter and sort key reads the denormalized `dataset_facts` row of each dataset (facts.py):
 one narrow table, refreshed with each version and with each edit of a source field it copies.

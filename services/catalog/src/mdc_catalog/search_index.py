@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
 import numpy as np
+from mdc_common.notify import NotificationListener
 from numpy.typing import NDArray
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -62,8 +62,6 @@ CHANNEL = "mdc_catalog_facts"
 WEIGHTS = {"A": 10, "B": 4, "C": 2, "D": 1}
 # Background reloads wait this long for more notifications: a batch of versions is one rebuild.
 COALESCE_SECONDS = 0.25
-RECONNECT_SECONDS = 2.0
-PING_SECONDS = 30.0
 
 # The facts columns the numeric filters compare (search._AT_LEAST / _AT_MOST name them).
 NUMERIC = (
@@ -348,24 +346,24 @@ class SearchIndex:
         self._noted_local = 0  # local commits noted / applied: searches wait for these
         self._applied_local = 0
         self._notified = asyncio.Event()
-        self._in_sync = asyncio.Event()
-        self.listening = False
+        self._listener = NotificationListener(
+            engine, CHANNEL, self._note_notification, self._reload_and_log
+        )
 
     @property
     def ready(self) -> bool:
         """Loaded and listening: searches may be answered from memory."""
-        return self._snapshot is not None and self.listening
+        return self._snapshot is not None and self._listener.ready
 
     async def wait_ready(self) -> None:
-        await self._in_sync.wait()
+        await self._listener.wait_ready()
 
     def note_local_commit(self, dataset_ids: Iterable[uuid.UUID]) -> None:
         """A transaction of this process changed these datasets' facts (called at commit)."""
         self._pending.update(dataset_ids)
         self._noted_local += 1
 
-    def _note_notification(self, *args: Any) -> None:
-        payload = args[-1]
+    def _note_notification(self, payload: str) -> None:
         try:
             self._pending.add(uuid.UUID(payload))
         except ValueError:
@@ -386,6 +384,10 @@ class SearchIndex:
     async def reload_all(self) -> None:
         async with self._lock:
             await self._reload_all()
+
+    async def _reload_and_log(self) -> None:
+        await self.reload_all()
+        log.info("search index loaded", extra={"datasets": len(self._records)})
 
     async def _reload_all(self) -> None:
         """Load every dataset's facts and rebuild (the lock held)."""
@@ -425,46 +427,16 @@ class SearchIndex:
         if self._on_rebuild is not None:
             self._on_rebuild(self._snapshot.size, time.perf_counter() - started)
 
-    async def keep_in_sync(self, dsn: str) -> None:
-        """LISTEN for facts changes and apply them, reconnecting (and reloading everything,
-        nothing missed) whenever the connection is lost. Runs until cancelled."""
+    async def keep_in_sync(self) -> None:
+        """LISTEN for facts changes and apply them; after each (re)connect everything is
+        reloaded, so nothing is missed. Runs until cancelled."""
         applier = asyncio.create_task(self._apply_notified())
         try:
-            while True:
-                try:
-                    await self._listen(dsn)
-                # A background loop, not a request: it must outlive any database outage.
-                except Exception as error:
-                    log.warning(
-                        "search index not listening; searches run in SQL until it reconnects",
-                        extra={"error": repr(error), "retry_in_seconds": RECONNECT_SECONDS},
-                    )
-                await asyncio.sleep(RECONNECT_SECONDS)
+            await self._listener.run()
         finally:
             applier.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await applier
-
-    async def _listen(self, dsn: str) -> None:
-        conn = await asyncpg.connect(dsn)
-        closed = asyncio.Event()
-        conn.add_termination_listener(lambda _: closed.set())
-        try:
-            await conn.add_listener(CHANNEL, self._note_notification)
-            await self.reload_all()  # after LISTEN: later commits are notified, none missed
-            self.listening = True
-            self._in_sync.set()
-            log.info("search index loaded", extra={"datasets": len(self._records)})
-            while not closed.is_set():
-                try:
-                    await asyncio.wait_for(closed.wait(), timeout=PING_SECONDS)
-                except TimeoutError:
-                    await conn.fetchval("SELECT 1")  # a silently dropped link raises here
-        finally:
-            self.listening = False
-            self._in_sync.clear()
-            with contextlib.suppress(Exception):
-                await conn.close(timeout=2)
 
     async def _apply_notified(self) -> None:
         while True:
@@ -523,11 +495,6 @@ CREATE OR REPLACE TRIGGER dataset_facts_announce
 AFTER INSERT OR UPDATE OR DELETE ON {SCHEMA}.dataset_facts
 FOR EACH ROW EXECUTE FUNCTION {SCHEMA}.announce_facts_change()
 """
-
-
-def listen_dsn(engine: AsyncEngine) -> str:
-    """The engine's database as a plain asyncpg DSN (the LISTEN connection is not pooled)."""
-    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 async def install_search_support(engine: AsyncEngine) -> None:
