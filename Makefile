@@ -9,7 +9,7 @@ SERVICE ?=
 LINES ?= 50
 MDC_ARGS ?=
 
-.PHONY: help install uv up down status logs test lint typecheck unit schemas dashboards bench-catalog
+.PHONY: help install uv up down status logs test lint typecheck unit schemas dashboards bench-catalog bench-lineage
 
 help:
 	@echo "make install            workspace venv (uv sync) + Airflow's own venv + Prometheus"
@@ -19,7 +19,7 @@ help:
 	@echo "make logs SERVICE=name  last LINES lines of a component's log"
 	@echo "make test               lint, types, unit, integration and end-to-end tests"
 	@echo "make unit               only the tests that need no server"
-	@echo "make bench | bench-catalog | accuracy   figures (see README, Figures)"
+	@echo "make bench | bench-catalog | bench-lineage | accuracy   figures (see README, Figures)"
 	@echo "make lint | typecheck | schemas | dashboards"
 
 uv:
@@ -76,7 +76,11 @@ accuracy:
 bench:
 	$(UV) run --no-sync python bench/profile_speed.py --scale 10 --scale 30 --small-files 300
 	$(UV) run --no-sync python bench/catalog_search.py --reseed
+	$(UV) run --no-sync python bench/lineage_graph.py --reseed
 
 .PHONY: bench-catalog
 bench-catalog:
 	$(UV) run --no-sync python bench/catalog_search.py --reseed
+
+bench-lineage:
+	$(UV) run --no-sync python bench/lineage_graph.py --reseed

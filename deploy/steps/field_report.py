@@ -7,9 +7,22 @@ that were driest on average in the weather record, with the conditions to expect
 from __future__ import annotations
 
 import polars as pl
-from _datasets import read_dataset, run_step, write_dataset
+from mdc_steps import ColumnSource, aggregation, run_step_script, step_run, transformation
 
+JOB = "field_report"  # the step's name in deploy/steps.yaml
+COLONIES = "penguins-species-summary"
+MONTHLY = "seattle-weather-monthly"
+OUTPUT = "field-report"
 FIELD_MONTHS = 3
+
+# The colonies' columns are passed through and found without being listed.
+COLUMNS: dict[str, ColumnSource] = {
+    "rank": transformation(f"{MONTHLY}.precipitation_mm", description="rank of the mean"),
+    "calendar_month": transformation(f"{MONTHLY}.month", description="month of the year"),
+    "expected_precipitation_mm": aggregation(f"{MONTHLY}.precipitation_mm", description="mean"),
+    "expected_temp_max_c": aggregation(f"{MONTHLY}.mean_temp_max_c", description="mean"),
+    "expected_rainy_days": aggregation(f"{MONTHLY}.rainy_days", description="mean"),
+}
 
 
 def driest_months(monthly: pl.DataFrame) -> pl.DataFrame:
@@ -36,10 +49,10 @@ def report(colonies: pl.DataFrame, monthly: pl.DataFrame) -> pl.DataFrame:
 
 
 def main() -> None:
-    colonies = read_dataset("penguins-species-summary")
-    monthly = read_dataset("seattle-weather-monthly")
-    write_dataset("field-report", report(colonies, monthly))
+    with step_run(JOB) as run:
+        colonies, monthly = run.read(COLONIES), run.read(MONTHLY)
+        run.write(OUTPUT, report(colonies, monthly), columns=COLUMNS)
 
 
 if __name__ == "__main__":
-    run_step(main)
+    run_step_script(main)

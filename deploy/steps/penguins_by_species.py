@@ -7,9 +7,19 @@ of females among those whose sex is known.
 from __future__ import annotations
 
 import polars as pl
-from _datasets import read_dataset, run_step, write_dataset
+from mdc_steps import ColumnSource, aggregation, run_step_script, step_run
 
+JOB = "penguins_by_species"  # the step's name in deploy/steps.yaml
+SOURCE = "palmer-penguins"
+OUTPUT = "penguins-species-summary"
 MEASUREMENTS = ["bill_length_mm", "bill_depth_mm", "flipper_length_mm", "body_mass_g"]
+
+# Column lineage; species and island are passed through and found without being listed.
+COLUMNS: dict[str, ColumnSource] = {
+    "penguins": aggregation(f"{SOURCE}.species", f"{SOURCE}.island", description="count"),
+    **{f"mean_{c}": aggregation(f"{SOURCE}.{c}", description="mean") for c in MEASUREMENTS},
+    "female_share": aggregation(f"{SOURCE}.sex", description="females / known sex"),
+}
 
 
 def summarize(penguins: pl.DataFrame) -> pl.DataFrame:
@@ -28,8 +38,9 @@ def summarize(penguins: pl.DataFrame) -> pl.DataFrame:
 
 
 def main() -> None:
-    write_dataset("penguins-species-summary", summarize(read_dataset("palmer-penguins")))
+    with step_run(JOB) as run:
+        run.write(OUTPUT, summarize(run.read(SOURCE)), columns=COLUMNS)
 
 
 if __name__ == "__main__":
-    run_step(main)
+    run_step_script(main)

@@ -7,7 +7,21 @@ and how many days were rainy.
 from __future__ import annotations
 
 import polars as pl
-from _datasets import read_dataset, run_step, write_dataset
+from mdc_steps import ColumnSource, aggregation, run_step_script, step_run, transformation
+
+JOB = "weather_monthly"  # the step's name in deploy/steps.yaml
+SOURCE = "seattle-weather"
+OUTPUT = "seattle-weather-monthly"
+
+COLUMNS: dict[str, ColumnSource] = {
+    "month": transformation(f"{SOURCE}.date", description="truncated to the month"),
+    "days": aggregation(f"{SOURCE}.date", description="count"),
+    "precipitation_mm": aggregation(f"{SOURCE}.precipitation", description="sum"),
+    "mean_temp_max_c": aggregation(f"{SOURCE}.temp_max", description="mean"),
+    "mean_temp_min_c": aggregation(f"{SOURCE}.temp_min", description="mean"),
+    "mean_wind": aggregation(f"{SOURCE}.wind", description="mean"),
+    "rainy_days": aggregation(f"{SOURCE}.weather", description="count of 'rain'"),
+}
 
 
 def as_date(column: str, dtype: pl.DataType) -> pl.Expr:
@@ -36,8 +50,9 @@ def monthly(weather: pl.DataFrame) -> pl.DataFrame:
 
 
 def main() -> None:
-    write_dataset("seattle-weather-monthly", monthly(read_dataset("seattle-weather")))
+    with step_run(JOB) as run:
+        run.write(OUTPUT, monthly(run.read(SOURCE)), columns=COLUMNS)
 
 
 if __name__ == "__main__":
-    run_step(main)
+    run_step_script(main)

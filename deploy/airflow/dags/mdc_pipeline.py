@@ -12,6 +12,12 @@ Commands run through bash with the working directory = the repository root, the 
 environment plus MDC_PYTHON (the MDC workspace interpreter), and `{repo}` replaced by the
 shell-quoted repository root. Exit code 99 marks the step skipped rather than failed.
 
+So that a step's own lineage run (libs/steps: the mdc_steps library and the mdc-step command)
+hangs under its Airflow task in the lineage graph, the command also gets OPENLINEAGE_PARENT_ID
+and OPENLINEAGE_ROOT_PARENT_ID ("namespace/job/run_id", from the OpenLineage provider's
+lineage_parent_id / lineage_root_parent_id macros) and MDC_LINEAGE_URL (the lineage service,
+from Airflow's own [openlineage] transport unless the workers already have it).
+
 Only the standard library and PyYAML are imported here: the MDC workspace is not importable in
 Airflow's virtualenv.
 """
@@ -75,6 +81,47 @@ def workspace_python() -> str:
     return os.environ.get("MDC_PYTHON") or str(REPO_ROOT / ".venv" / "bin" / "python")
 
 
+def lineage_url_from(transport: Any) -> str | None:
+    """The lineage service's base URL in Airflow's [openlineage] transport, if it is HTTP."""
+    if isinstance(transport, dict) and transport.get("type") == "http" and transport.get("url"):
+        return str(transport["url"]).rstrip("/")
+    return None
+
+
+def lineage_variables(task_instance: Any) -> dict[str, str]:
+    """MDC_LINEAGE_URL and this task try's OpenLineage ids, for the step's own run.
+
+    Empty when the OpenLineage provider is missing or disabled: then Airflow sends no task
+    events, so there is no parent run to point at. Any error leaves the step without a parent
+    rather than failing it."""
+    try:
+        from airflow.providers.openlineage import conf as openlineage_conf
+        from airflow.providers.openlineage.plugins import macros
+    except ImportError:
+        return {}
+    try:
+        if openlineage_conf.is_disabled():
+            return {}
+        variables = {
+            "OPENLINEAGE_PARENT_ID": macros.lineage_parent_id(task_instance),
+            "OPENLINEAGE_ROOT_PARENT_ID": macros.lineage_root_parent_id(task_instance),
+        }
+        url = os.environ.get("MDC_LINEAGE_URL") or lineage_url_from(openlineage_conf.transport())
+    except Exception as err:  # lineage is a record of the work, never a reason to fail it
+        print(f"mdc_pipeline: no OpenLineage parent for the step: {err!r}")
+        return {}
+    return variables | ({"MDC_LINEAGE_URL": url} if url else {})
+
+
+def step_script(command: str, variables: dict[str, str]) -> str:
+    """The bash the task runs: the variables exported, then the step's command.
+
+    It ends with a newline: BashOperator takes a command ending in ".sh" for the path of a
+    template file (a step such as `bash deploy/steps/weather_features.sh` would not be found)."""
+    exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in variables.items())
+    return f"{exports}{command}\n"
+
+
 def requested_steps(conf: dict[str, Any] | None, known: set[str]) -> set[str]:
     """Steps this run must execute: conf["steps"], or all of them when the conf names none."""
     conf = conf or {}
@@ -114,7 +161,8 @@ def make_step_task(step: dict[str, Any], all_steps: set[str]) -> Any:
         dag_run = context["dag_run"]
         if name not in requested_steps(dag_run.conf, all_steps):
             raise AirflowSkipException(f"{name} is not reached by this run's change")
-        return f"export MDC_PYTHON={shlex.quote(workspace_python())}\n{command}"
+        variables = {"MDC_PYTHON": workspace_python(), **lineage_variables(context["ti"])}
+        return step_script(command, variables)
 
     return run_step()
 

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
@@ -29,7 +32,9 @@ EXPECTED_UPSTREAM = {
     "penguins_by_species": set(),
     "weather_monthly": set(),
     "field_report": {"penguins_by_species", "weather_monthly"},
+    "weather_features": set(),
 }
+LINEAGE_URL = "http://127.0.0.1:8105"
 
 
 def airflow_importable() -> bool:
@@ -131,11 +136,95 @@ def check_requested_steps_from_conf() -> None:
         raise AssertionError(f"{bad} was accepted")
 
 
+def check_step_script_exports_variables_and_is_never_a_template_path() -> None:
+    step_script = load_dag_module().step_script
+    script = step_script("bash deploy/steps/x.sh", {"MDC_PYTHON": "/a b/python", "X": "1"})
+    assert script == "export MDC_PYTHON='/a b/python'\nexport X=1\nbash deploy/steps/x.sh\n"
+    assert not script.endswith((".sh", ".bash"))  # BashOperator would read it as a file path
+
+
+def check_lineage_url_from_airflow_transport() -> None:
+    lineage_url_from = load_dag_module().lineage_url_from
+    transport = {"type": "http", "url": f"{LINEAGE_URL}/", "endpoint": "api/v1/lineage"}
+    assert lineage_url_from(transport) == LINEAGE_URL
+    assert lineage_url_from({"type": "console"}) is None
+    assert lineage_url_from({}) is None
+
+
+class FakeTaskInstance:
+    """What the OpenLineage provider's macros read from a task instance."""
+
+    dag_id = "mdc_pipeline"
+    task_id = "weather_features"
+    map_index = -1
+
+    def __init__(self, try_number: int) -> None:
+        self.try_number = try_number
+        logical = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+        self.dag_run = SimpleNamespace(conf={}, logical_date=logical, run_after=logical)
+        self.dag_run.clear_number = 0
+
+    def get_template_context(self) -> dict[str, Any]:
+        return {"dag_run": self.dag_run}
+
+
+@contextmanager
+def openlineage_configured(**extra: str) -> Iterator[Any]:
+    """Airflow's [openlineage] settings as the platform sets them. The provider caches them per
+    process (except under pytest, which it detects)."""
+    from airflow.providers.openlineage import conf
+
+    transport = f'{{"type": "http", "url": "{LINEAGE_URL}", "endpoint": "api/v1/lineage"}}'
+    settings = {
+        "AIRFLOW__OPENLINEAGE__NAMESPACE": "mdc",
+        "AIRFLOW__OPENLINEAGE__TRANSPORT": transport,
+        **extra,
+    }
+    with airflow_env():
+        os.environ.pop("MDC_LINEAGE_URL", None)
+        os.environ.update(settings)
+        cached = [getattr(f, "cache_clear", None) for f in (conf.namespace, conf.transport)]
+        cached.append(getattr(conf.is_disabled, "cache_clear", None))
+        clear_caches = [c for c in cached if c is not None]
+        for clear in clear_caches:
+            clear()
+        try:
+            yield load_dag_module().lineage_variables
+        finally:
+            for clear in clear_caches:
+                clear()
+
+
+def check_lineage_variables_from_the_openlineage_macros() -> None:
+    with openlineage_configured() as lineage_variables:
+        first = lineage_variables(FakeTaskInstance(try_number=1))
+        again = lineage_variables(FakeTaskInstance(try_number=1))
+        retry = lineage_variables(FakeTaskInstance(try_number=2))
+    assert first["MDC_LINEAGE_URL"] == LINEAGE_URL
+    parent_id = first["OPENLINEAGE_PARENT_ID"]
+    parent = re.fullmatch(r"mdc/mdc_pipeline\.weather_features/(.+)", parent_id)
+    assert parent, first
+    uuid.UUID(parent.group(1))  # namespace/job/run_id, as mdc_steps parses it
+    root = re.fullmatch(r"mdc/mdc_pipeline/(.+)", first["OPENLINEAGE_ROOT_PARENT_ID"])
+    assert root, first
+    uuid.UUID(root.group(1))
+    assert again == first  # the same task try: the same parent run
+    assert retry["OPENLINEAGE_PARENT_ID"] != first["OPENLINEAGE_PARENT_ID"]
+    assert retry["OPENLINEAGE_ROOT_PARENT_ID"] == first["OPENLINEAGE_ROOT_PARENT_ID"]
+    with openlineage_configured(MDC_LINEAGE_URL="http://elsewhere:1") as lineage_variables:
+        assert lineage_variables(FakeTaskInstance(1))["MDC_LINEAGE_URL"] == "http://elsewhere:1"
+    with openlineage_configured(OPENLINEAGE_DISABLED="true") as lineage_variables:
+        assert lineage_variables(FakeTaskInstance(1)) == {}
+
+
 CHECKS: list[Callable[[], None]] = [
     check_imports_without_errors,
     check_one_task_per_step_wired_by_datasets,
     check_bad_steps_file_is_an_import_error,
     check_requested_steps_from_conf,
+    check_step_script_exports_variables_and_is_never_a_template_path,
+    check_lineage_url_from_airflow_transport,
+    check_lineage_variables_from_the_openlineage_macros,
 ]
 
 

@@ -149,8 +149,8 @@ def test_export_import_into_an_empty_catalog_export_is_byte_identical() -> None:
         "seattle-weather",
     ]
     assert sorted(document["specs"]) == ["palmer-penguins", "seattle-weather"]
-    assert len(document["steps"]) == 4
-    assert report["created"] == 3 + 2 + 4
+    assert len(document["steps"]) == 5
+    assert report["created"] == 3 + 2 + 5
     # What the empty catalog got went through the domain paths: definitions and specs announced.
     assert sorted(e.name for e in empty.sink.events if e.revision == 1) == [
         "palmer-penguins",
@@ -235,7 +235,7 @@ def test_reimport_changes_nothing_and_publishes_no_spec() -> None:
     audited_before = len(catalog.audit.recorded)
     report = catalog.import_(text)
     assert report["created"] == report["updated"] == 0
-    assert report["unchanged"] == len(report["changes"]) == 9
+    assert report["unchanged"] == len(report["changes"]) == 10
     assert len(catalog.repo.specs) == specs_before
     assert len(catalog.sink.events) == events_before
     assert len(catalog.audit.recorded) == audited_before

@@ -14,11 +14,35 @@ from fastapi.testclient import TestClient
 from faststream.kafka import KafkaBroker, TestKafkaBroker
 from mdc_lineage.app import create_app
 from mdc_lineage.config import LineageSettings
-from mdc_lineage.merging import merge_run, replaces_current_version, replaces_fields
+from mdc_lineage.merging import (
+    EdgeWrite,
+    edge_write,
+    merge_column_edge,
+    merge_run,
+    merge_run_dataset,
+    replaces_current_version,
+    replaces_fields,
+)
 from mdc_lineage.metrics import LineageMetrics
 from mdc_lineage.nodes import NodeKey, NodeKind, NodeRef
-from mdc_lineage.ports import DatasetVersionView, DatasetView, GraphEdge, JobView, RunView
-from mdc_lineage.records import CurrentVersion, Direction, EntityKey, IngestRecords, RunSnapshot
+from mdc_lineage.ports import (
+    DatasetRunView,
+    DatasetVersionView,
+    DatasetView,
+    GraphEdge,
+    JobView,
+    RunDatasetView,
+    RunView,
+)
+from mdc_lineage.records import (
+    ColumnEdgeSnapshot,
+    CurrentVersion,
+    Direction,
+    EntityKey,
+    IngestRecords,
+    RunDatasetSnapshot,
+    RunSnapshot,
+)
 from mdc_lineage.service import LineageService
 
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -43,6 +67,13 @@ class InMemoryLineageStore:
         self.datasets_by_key: dict[EntityKey, _Dataset] = {}
         self.runs: dict[uuid.UUID, tuple[RunSnapshot, datetime]] = {}
         self.edges: dict[tuple[int, int, Direction], tuple[GraphEdge, uuid.UUID]] = {}
+        self.edge_seen: dict[tuple[int, int, Direction], datetime] = {}  # last_seen_at
+        # (job, input, input_field, output, output_field) -> the stored column edge
+        self.column_edges: dict[
+            tuple[EntityKey, EntityKey, str, EntityKey, str], ColumnEdgeSnapshot
+        ] = {}
+        # (run, dataset, direction) -> what the run read or wrote
+        self.run_io: dict[tuple[uuid.UUID, EntityKey, Direction], RunDatasetSnapshot] = {}
         self.edge_queries = 0
 
     def _ref(self, kind: NodeKind, key: EntityKey) -> NodeRef:
@@ -83,13 +114,32 @@ class InMemoryLineageStore:
                     version.fields,
                 ),
             )
+        self._store_edges(records, job)
+        for io in records.run_datasets:
+            io_key = (run.run_id, io.dataset, io.direction)
+            self.run_io[io_key] = merge_run_dataset(self.run_io.get(io_key), io, run.event_time)
+        return True
+
+    def _store_edges(self, records: IngestRecords, job: NodeRef) -> None:
+        """As the PostgreSQL store: merging.edge_write says which event may write edges."""
+        run, write = records.run, edge_write(records.run.event_type)
+        if write is EdgeWrite.SKIP:
+            return
         for edge in records.edges:
             ref = self.datasets_by_key[edge.dataset].ref
-            self.edges[(job.row_id, ref.row_id, edge.direction)] = (
-                GraphEdge(job, ref, edge.direction),
-                run.run_id,
-            )
-        return True
+            key = (job.row_id, ref.row_id, edge.direction)
+            seen = self.edge_seen.get(key)
+            if seen is None or (write is EdgeWrite.RECORD and run.event_time >= seen):
+                self.edges[key] = (GraphEdge(job, ref, edge.direction), run.run_id)
+            if seen is None or write is EdgeWrite.RECORD:
+                self.edge_seen[key] = max(seen or run.event_time, run.event_time)
+        for column in records.column_edges:
+            column_key = (run.job, *column.key)
+            known = self.column_edges.get(column_key)
+            if known is None or write is EdgeWrite.RECORD:
+                self.column_edges[column_key] = merge_column_edge(
+                    known, column, run.run_id, run.event_time
+                )
 
     async def find_nodes(self, keys: Sequence[NodeKey]) -> list[NodeRef]:
         refs = [*self.jobs_by_key.values(), *(d.ref for d in self.datasets_by_key.values())]
@@ -119,25 +169,25 @@ class InMemoryLineageStore:
             if d.ref in refs
         ]
 
+    def _run_view(self, run_id: uuid.UUID) -> RunView:
+        s, created = self.runs[run_id]
+        return RunView(
+            run_id,
+            s.job,
+            s.state,
+            s.started_at,
+            s.ended_at,
+            created,
+            created,
+            s.parent_run_id,
+            s.parent_job,
+            s.error_message,
+        )
+
     def _runs_of(self, ref: NodeRef) -> list[RunView]:
         job = EntityKey(ref.key.namespace, ref.key.name)
-        views = [
-            RunView(
-                run_id,
-                s.job,
-                s.state,
-                s.started_at,
-                s.ended_at,
-                created,
-                created,
-                s.parent_run_id,
-                s.parent_job,
-                s.error_message,
-            )
-            for run_id, (s, created) in self.runs.items()
-            if s.job == job
-        ]
-        return sorted(views, key=lambda r: r.started_at or r.ended_at or r.created_at, reverse=True)
+        views = [self._run_view(run_id) for run_id, (s, _) in self.runs.items() if s.job == job]
+        return sorted(views, key=_recency, reverse=True)
 
     async def jobs(self, refs: Collection[NodeRef]) -> list[JobView]:
         return [
@@ -154,6 +204,40 @@ class InMemoryLineageStore:
         runs = self._runs_of(ref)
         return runs[offset : offset + limit], len(runs)
 
+    def _run_dataset_views(self) -> list[RunDatasetView]:
+        return [
+            RunDatasetView(
+                run_id, dataset, direction, s.version, s.row_count, s.byte_count, s.event_time
+            )
+            for (run_id, dataset, direction), s in sorted(
+                self.run_io.items(), key=lambda item: (item[0][1], item[0][2])
+            )
+        ]
+
+    async def run_datasets(self, run_ids: Collection[uuid.UUID]) -> list[RunDatasetView]:
+        return [io for io in self._run_dataset_views() if io.run_id in set(run_ids)]
+
+    async def dataset_runs(
+        self, ref: NodeRef, limit: int, offset: int
+    ) -> tuple[list[DatasetRunView], int]:
+        dataset = EntityKey(ref.key.namespace, ref.key.name)
+        found = [
+            DatasetRunView(self._run_view(io.run_id), io)
+            for io in self._run_dataset_views()
+            if io.dataset == dataset
+        ]
+        # Latest run first (as a job's runs), then input before output.
+        found.sort(key=lambda r: r.io.direction.value)
+        found.sort(key=lambda r: _recency(r.run), reverse=True)
+        return found[offset : offset + limit], len(found)
+
+    async def dataset_version_page(
+        self, ref: NodeRef, limit: int, offset: int
+    ) -> tuple[list[DatasetVersionView], int]:
+        dataset = next(d for d in self.datasets_by_key.values() if d.ref == ref)
+        versions = await self.dataset_versions(ref, limit=len(dataset.versions))
+        return versions[offset : offset + limit], len(versions)
+
     async def ping(self) -> None:
         return None
 
@@ -169,6 +253,10 @@ class InMemoryLineageStore:
             ):
                 return run_id
         raise KeyError((job, dataset, direction))
+
+
+def _recency(run: RunView) -> datetime:
+    return run.started_at or run.ended_at or run.created_at
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ def test_steps_lists_the_graph_in_dependency_order(client: TestClient) -> None:
         "penguins_by_species",
         "weather_monthly",
         "field_report",
+        "weather_features",
     ]
     report = body["steps"][2]
     assert report["depends_on"] == ["penguins_by_species", "weather_monthly"]
@@ -42,7 +43,7 @@ def test_steps_lists_the_graph_in_dependency_order(client: TestClient) -> None:
     ("dataset", "steps"),
     [
         ("palmer-penguins", ["penguins_by_species", "field_report"]),
-        ("seattle-weather", ["weather_monthly", "field_report"]),
+        ("seattle-weather", ["weather_monthly", "field_report", "weather_features"]),
         ("unknown-dataset", []),
     ],
 )

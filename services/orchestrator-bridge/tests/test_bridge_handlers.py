@@ -102,7 +102,7 @@ async def test_redelivered_change_never_triggers_twice(
     first, again = (event for _, event in wiring.requested)
     assert (first.already_requested, again.already_requested) == (False, True)
     assert first.event_id == again.event_id
-    assert first.steps == again.steps == ["weather_monthly", "field_report"]
+    assert first.steps == again.steps == ["weather_monthly", "field_report", "weather_features"]
     assert wiring.count("runs_requested") == 1
     assert wiring.count("runs_already_requested") == 1
 

@@ -18,9 +18,18 @@ def step(name: str, inputs: list[str], outputs: list[str]) -> str:
 def test_demo_change_of_one_source_runs_a_strict_subset() -> None:
     graph = load_steps_file(DEMO_STEPS_FILE)
 
-    assert graph.names == ["penguins_by_species", "weather_monthly", "field_report"]
+    assert graph.names == [
+        "penguins_by_species",
+        "weather_monthly",
+        "field_report",
+        "weather_features",
+    ]
     assert graph.downstream_steps("palmer-penguins") == ["penguins_by_species", "field_report"]
-    assert graph.downstream_steps("seattle-weather") == ["weather_monthly", "field_report"]
+    assert graph.downstream_steps("seattle-weather") == [
+        "weather_monthly",
+        "field_report",
+        "weather_features",
+    ]
     assert graph.downstream_steps("penguins-species-summary") == ["field_report"]
     assert graph.downstream_steps("field-report") == []
     assert graph.downstream_steps("no-such-dataset") == []

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,14 +20,25 @@ from mdc_common.logging import configure_logging
 from mdc_contracts import Topic
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from mdc_lineage.api.graph_routes import create_graph_router
 from mdc_lineage.api.routes import create_router
 from mdc_lineage.config import DB_SCHEMA, SERVICE_NAME, LineageSettings
+from mdc_lineage.graph_index import (
+    LineageGraphIndex,
+    SyncedLineageGraph,
+    install_graph_notifications,
+)
+from mdc_lineage.graph_service import FixedGraph, GraphService, GraphSource
 from mdc_lineage.handlers import register_handlers
 from mdc_lineage.metrics import LineageMetrics
 from mdc_lineage.models import LINEAGE_METADATA
 from mdc_lineage.ports import LineageStore
 from mdc_lineage.repository import PostgresLineageStore
 from mdc_lineage.service import LineageService
+
+log = logging.getLogger(__name__)
+
+GRAPH_READY_SECONDS = 30.0
 
 DESCRIPTION = """OpenLineage store. RunEvents come in from Kafka (`mdc.lineage.openlineage.v1`) and
 from `POST /api/v1/lineage` (Marquez-compatible, for openlineage-python and Airflow); lineage is
@@ -36,6 +50,7 @@ def create_app(
     *,
     store: LineageStore | None = None,
     broker: KafkaBroker | None = None,
+    graph: GraphSource | None = None,
 ) -> FastAPI:
     """Wire the service. `store` and `broker` are injected by tests; an injected store's schema
     and an injected broker's topics are their provider's business, not created here."""
@@ -48,19 +63,35 @@ def create_app(
         store = PostgresLineageStore(engine)
     create_topics = broker is None
     kafka = broker or create_broker(settings.kafka, SERVICE_NAME)
-    service = LineageService(store, metrics, settings.graph_max_nodes)
+    synced: SyncedLineageGraph | None = None
+    if graph is None and engine is not None and settings.graph_index:
+        synced = SyncedLineageGraph(engine)
+        graph = synced
+    service = LineageService(store, metrics, settings.graph_max_nodes, graph)
+    graph_service = GraphService(
+        store, graph or FixedGraph(LineageGraphIndex()), metrics, settings.graph_max_nodes
+    )
     register_handlers(kafka, service, EventPublisher(kafka, metrics))
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        following: asyncio.Task[None] | None = None
         try:
             if engine is not None:
                 await create_schema(engine, DB_SCHEMA, LINEAGE_METADATA)
+                await install_graph_notifications(engine)
+            if synced is not None:
+                following = asyncio.create_task(synced.run())
+                await _until_ready(synced, GRAPH_READY_SECONDS)
             if create_topics:
                 await ensure_topics(settings.kafka, [Topic.LINEAGE, Topic.DEAD_LETTERS])
             await kafka.start()
             yield
         finally:
+            if following is not None:
+                following.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await following
             await kafka.stop()
             if engine is not None:
                 await engine.dispose()
@@ -78,7 +109,17 @@ def create_app(
     )
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(create_router(service, settings.max_event_bytes))
+    app.include_router(create_graph_router(graph_service))
     return app
+
+
+async def _until_ready(graph: SyncedLineageGraph, seconds: float) -> None:
+    """Wait for the first load; past `seconds` the service starts anyway and reads the graph
+    from the database until it is loaded."""
+    try:
+        await asyncio.wait_for(graph.wait_ready(), seconds)
+    except TimeoutError:
+        log.warning("lineage graph not loaded yet; reading it from the database until it is")
 
 
 async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:

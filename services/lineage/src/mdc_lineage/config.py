@@ -29,3 +29,8 @@ class LineageSettings(BaseSettings):
         le=20_000,  # node ids travel as bind parameters; PostgreSQL allows 32767 per query
         description="Lineage graphs stop growing at this many nodes.",
     )
+    graph_index: bool = Field(
+        default=True,
+        description="Answer lineage reads from an in-memory graph kept in sync through "
+        "PostgreSQL notifications (off: lineage walks the database, one query per level).",
+    )

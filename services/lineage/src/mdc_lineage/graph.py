@@ -9,11 +9,12 @@ lineage of the node and are left out.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from mdc_lineage.nodes import NodeKind, NodeRef
-from mdc_lineage.ports import DatasetView, GraphEdge, JobView, LineageStore
+from mdc_lineage.nodes import NodeKey, NodeKind, NodeRef
+from mdc_lineage.ports import DatasetView, GraphEdge, JobView
 from mdc_lineage.presenters import dataset_data, job_data
 
 
@@ -25,8 +26,16 @@ class LineageGraph:
     truncated: bool = False  # the node budget stopped the walk before `depth`
 
 
+class EdgeSource(Protocol):
+    """Where the walk finds edges: the in-memory graph, or the store (a query per level)."""
+
+    async def edges_near(
+        self, upstream_of: Collection[NodeRef], downstream_of: Collection[NodeRef]
+    ) -> list[GraphEdge]: ...
+
+
 async def walk_lineage(
-    store: LineageStore, focus: NodeRef, depth: int, max_nodes: int
+    store: EdgeSource, focus: NodeRef, depth: int, max_nodes: int
 ) -> LineageGraph:
     graph = LineageGraph(focus=focus, hops={focus: 0})
     upstream, downstream = {focus}, {focus}
@@ -36,7 +45,7 @@ async def walk_lineage(
             break
         next_upstream: set[NodeRef] = set()
         next_downstream: set[NodeRef] = set()
-        for edge in sorted(await store.edges_near(upstream, downstream)):
+        for edge in sorted(await store.edges_near(upstream, downstream), key=edge_order):
             if edge.destination in upstream:
                 _reach(graph, edge, edge.origin, hop, max_nodes, seen_upstream, next_upstream)
             if edge.origin in downstream:
@@ -45,6 +54,11 @@ async def walk_lineage(
                 )
         upstream, downstream = next_upstream, next_downstream
     return graph
+
+
+def edge_order(edge: GraphEdge) -> tuple[str, str]:
+    """A total order of edges by their ends' ids (cheaper than comparing dataclasses)."""
+    return edge.origin.node_id, edge.destination.node_id
 
 
 def _reach(
@@ -77,7 +91,7 @@ def render_graph(
     data.update({j.ref: job_data(j) for j in jobs})
     in_edges: dict[NodeRef, list[dict[str, str]]] = defaultdict(list)
     out_edges: dict[NodeRef, list[dict[str, str]]] = defaultdict(list)
-    for edge in sorted(graph.edges):
+    for edge in sorted(graph.edges, key=edge_order):
         as_json = {"origin": edge.origin.node_id, "destination": edge.destination.node_id}
         out_edges[edge.origin].append(as_json)
         in_edges[edge.destination].append(as_json)
@@ -97,8 +111,18 @@ def render_graph(
     }
 
 
+class GraphReader(EdgeSource, Protocol):
+    """What a lineage answer reads: the store, or the in-memory graph with its details."""
+
+    async def find_nodes(self, keys: Sequence[NodeKey]) -> list[NodeRef]: ...
+
+    async def datasets(self, refs: Collection[NodeRef]) -> list[DatasetView]: ...
+
+    async def jobs(self, refs: Collection[NodeRef]) -> list[JobView]: ...
+
+
 async def lineage_graph(
-    store: LineageStore, focus: NodeRef, depth: int, max_nodes: int
+    store: GraphReader, focus: NodeRef, depth: int, max_nodes: int
 ) -> dict[str, Any]:
     graph = await walk_lineage(store, focus, depth, max_nodes)
     datasets = [n for n in graph.hops if n.kind is NodeKind.DATASET]

@@ -11,14 +11,16 @@ from typing import Any
 from mdc_contracts.lineage import OLDataset, OLJob, RunEvent, RunState
 
 from mdc_lineage.errors import InvalidEvent
-from mdc_lineage.facets import FacetReader
+from mdc_lineage.facets import FacetReader, transformation_rank
 from mdc_lineage.records import (
+    ColumnEdgeRecord,
     DatasetRecord,
     DatasetVersionRecord,
     Direction,
     EdgeRecord,
     EntityKey,
     IngestRecords,
+    RunDatasetRecord,
     RunRecord,
     VersionOrigin,
 )
@@ -58,12 +60,15 @@ def map_run_event(event: RunEvent) -> IngestRecords:
         datasets=tuple(DatasetRecord(k, f) for k, f in sorted(datasets.fields.items())),
         edges=tuple(sorted(datasets.edges)),
         versions=tuple(v for _, v in sorted(datasets.versions.items())),
+        column_edges=tuple(e for _, e in sorted(datasets.column_edges.items())),
+        run_datasets=tuple(r for _, r in sorted(datasets.run_datasets.items())),
         warnings=tuple(reader.warnings),
     )
 
 
 class _DatasetCollector:
-    """The datasets of one event, each once, with its edges, schema and versions."""
+    """The datasets of one event, each once, with its edges, schema, versions, column edges and
+    what the run read and wrote."""
 
     def __init__(self, job: EntityKey, reader: FacetReader) -> None:
         self.job = job
@@ -71,6 +76,8 @@ class _DatasetCollector:
         self.fields: dict[EntityKey, list[dict[str, Any]] | None] = {}
         self.edges: set[EdgeRecord] = set()
         self.versions: dict[tuple[EntityKey, str], DatasetVersionRecord] = {}
+        self.column_edges: dict[tuple[EntityKey, str, EntityKey, str], ColumnEdgeRecord] = {}
+        self.run_datasets: dict[tuple[EntityKey, Direction], RunDatasetRecord] = {}
 
     def _add(
         self, dataset: dict[str, Any], where: str, direction: Direction
@@ -86,6 +93,8 @@ class _DatasetCollector:
     def add_input(self, dataset: dict[str, Any], where: str) -> None:
         key, fields = self._add(dataset, where, Direction.INPUT)
         version = self.reader.version(dataset["facets"], f"{where}.facets")
+        stats = self.reader.input_statistics(dataset["inputFacets"], f"{where}.inputFacets")
+        self._add_run_dataset(RunDatasetRecord(key, Direction.INPUT, version, *(stats or ())))
         if version is not None:
             record = DatasetVersionRecord(key, version, VersionOrigin.FACET, False, fields=fields)
             self.versions.setdefault((key, version), record)
@@ -93,15 +102,31 @@ class _DatasetCollector:
     def add_output(self, dataset: dict[str, Any], where: str, event_type: RunState) -> None:
         """The version an output was written at: the producer's `version` facet, else (on
         COMPLETE only, when the data is final) a hash of its schema and statistics, so that
-        equal content gives the same version and nothing new is stored for it."""
+        equal content gives the same version and nothing new is stored for it. The run's
+        statistics are kept for the run whether or not they make a version."""
         key, fields = self._add(dataset, where, Direction.OUTPUT)
+        for edge in self.reader.column_lineage(dataset["facets"], key, f"{where}.facets"):
+            self._add_column_edge(edge)
         stats = self.reader.output_statistics(dataset["outputFacets"], f"{where}.outputFacets")
+        version = self._output_version(key, dataset, where, event_type, fields, stats)
         rows, size = stats if stats else (None, None)
+        self._add_run_dataset(RunDatasetRecord(key, Direction.OUTPUT, version, rows, size))
+
+    def _output_version(
+        self,
+        key: EntityKey,
+        dataset: dict[str, Any],
+        where: str,
+        event_type: RunState,
+        fields: list[dict[str, Any]] | None,
+        stats: tuple[int | None, int | None] | None,
+    ) -> str | None:
         version = self.reader.version(dataset["facets"], f"{where}.facets")
         origin = VersionOrigin.FACET
+        rows, size = stats if stats else (None, None)
         if version is None:
             if event_type is not RunState.COMPLETE or (fields is None and stats is None):
-                return
+                return None
             content = {"fields": fields, "rowCount": rows, "size": size}
             digest = hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
             version, origin = f"sha256:{digest}", VersionOrigin.CONTENT
@@ -109,6 +134,28 @@ class _DatasetCollector:
         self.versions[(key, version)] = DatasetVersionRecord(
             key, version, origin, True, rows, size, fields
         )
+        return version
+
+    def _add_column_edge(self, edge: ColumnEdgeRecord) -> None:
+        """Input datasets the facet names exist as datasets even when the event does not list
+        them as inputs. A pair reported twice keeps its stronger transformation."""
+        self.fields.setdefault(edge.input, None)
+        known = self.column_edges.get(edge.key)
+        if known is None or transformation_rank(edge) < transformation_rank(known):
+            self.column_edges[edge.key] = edge
+
+    def _add_run_dataset(self, record: RunDatasetRecord) -> None:
+        """A dataset listed twice on the same side: the first value reported of each kind."""
+        known = self.run_datasets.get(record.key)
+        if known is not None:
+            record = RunDatasetRecord(
+                record.dataset,
+                record.direction,
+                known.version if known.version is not None else record.version,
+                known.row_count if known.row_count is not None else record.row_count,
+                known.byte_count if known.byte_count is not None else record.byte_count,
+            )
+        self.run_datasets[record.key] = record
 
 
 def _refuse_unstorable(event: RunEvent) -> None:

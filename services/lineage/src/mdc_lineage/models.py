@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    Text,
     UniqueConstraint,
     Uuid,
     func,
@@ -148,6 +149,57 @@ class DatasetVersionRow(LineageTable, table=True):
     fields: list[dict[str, Any]] | None = Field(default=None, sa_type=_JSON)
 
 
+class ColumnEdgeRow(LineageTable, table=True):
+    """input_field of one dataset -> output_field of another, as job `job_id` reported it in a
+    `columnLineage` facet; output_field '' means the whole output dataset depends on the input
+    field (filters, joins, sorts). The transformation is that of the latest report by eventTime,
+    `run_id` the run of that report."""
+
+    __tablename__ = "column_edges"
+    __table_args__ = (
+        UniqueConstraint(
+            "job_id", "input_dataset_id", "input_field", "output_dataset_id", "output_field"
+        ),
+        Index("ix_column_edges_input", "input_dataset_id", "input_field"),
+        Index("ix_column_edges_output", "output_dataset_id", "output_field"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    job_id: int = Field(sa_type=BigInteger, foreign_key=f"{DB_SCHEMA}.jobs.id")
+    input_dataset_id: int = Field(sa_type=BigInteger, foreign_key=f"{DB_SCHEMA}.datasets.id")
+    input_field: str = Field(sa_type=Text)
+    output_dataset_id: int = Field(sa_type=BigInteger, foreign_key=f"{DB_SCHEMA}.datasets.id")
+    output_field: str = Field(sa_type=Text)
+    transformation_type: str | None = Field(default=None, sa_type=Text)  # DIRECT | INDIRECT
+    transformation_subtype: str | None = Field(default=None, sa_type=Text)  # IDENTITY, FILTER...
+    description: str | None = Field(default=None, sa_type=Text)
+    run_id: uuid.UUID = Field(foreign_key=f"{DB_SCHEMA}.runs.run_id")
+    first_seen_at: datetime = Field(sa_type=_TZ)
+    last_seen_at: datetime = Field(sa_type=_TZ)
+
+
+class RunDatasetRow(LineageTable, table=True):
+    """What a run read (input) and wrote (output), from every event of the run: the version and
+    statistics, also when they make no new dataset version (a START, an identical re-run)."""
+
+    __tablename__ = "run_datasets"
+    __table_args__ = (
+        CheckConstraint("direction IN ('input', 'output')", name="run_datasets_direction"),
+        Index("ix_run_datasets_dataset", "dataset_id"),
+    )
+
+    # The primary key is the unique (run_id, dataset_id, direction).
+    run_id: uuid.UUID = Field(primary_key=True, foreign_key=f"{DB_SCHEMA}.runs.run_id")
+    dataset_id: int = Field(
+        primary_key=True, sa_type=BigInteger, foreign_key=f"{DB_SCHEMA}.datasets.id"
+    )
+    direction: str = Field(primary_key=True, sa_type=Text)
+    version: str | None = Field(default=None, sa_type=Text)
+    row_count: int | None = Field(default=None, sa_type=BigInteger)
+    byte_count: int | None = Field(default=None, sa_type=BigInteger)
+    event_time: datetime = Field(sa_type=_TZ)  # latest eventTime that reported it for the run
+
+
 # The tables as SQLAlchemy Core sees them, for the repository's upserts and reads.
 namespaces_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.namespaces"]
 jobs_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.jobs"]
@@ -156,3 +208,5 @@ runs_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.runs"]
 run_events_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.run_events"]
 edges_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.edges"]
 dataset_versions_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.dataset_versions"]
+column_edges_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.column_edges"]
+run_datasets_table = LINEAGE_METADATA.tables[f"{DB_SCHEMA}.run_datasets"]

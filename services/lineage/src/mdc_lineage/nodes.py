@@ -9,7 +9,7 @@ first ':' not starting `//` or a port number) wins, else the one with the shorte
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 from mdc_common.errors import BadInput
@@ -36,10 +36,16 @@ class NodeKey:
     kind: NodeKind
     namespace: str
     name: str
+    # Computed once: graph walks hash, sort and print many thousands of them.
+    node_id: str = field(init=False, compare=False, repr=False)
+    _hash: int = field(init=False, compare=False, repr=False)
 
-    @property
-    def node_id(self) -> str:
-        return f"{self.kind.prefix}:{self.namespace}:{self.name}"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "node_id", f"{self.kind.prefix}:{self.namespace}:{self.name}")
+        object.__setattr__(self, "_hash", hash((self.kind, self.namespace, self.name)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True, order=True)
@@ -48,6 +54,13 @@ class NodeRef:
 
     key: NodeKey
     row_id: int
+    _hash: int = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_hash", hash((self.key._hash, self.row_id)))
+
+    def __hash__(self) -> int:
+        return self._hash
 
     @property
     def kind(self) -> NodeKind:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -21,14 +21,19 @@ class GraphEdge:
     job: NodeRef
     dataset: NodeRef
     direction: Direction
+    # Computed once (graph walks hash and follow many thousands of edges).
+    origin: NodeRef = field(init=False, compare=False, repr=False)
+    destination: NodeRef = field(init=False, compare=False, repr=False)
+    _hash: int = field(init=False, compare=False, repr=False)
 
-    @property
-    def origin(self) -> NodeRef:
-        return self.dataset if self.direction is Direction.INPUT else self.job
+    def __post_init__(self) -> None:
+        reads = self.direction is Direction.INPUT
+        object.__setattr__(self, "origin", self.dataset if reads else self.job)
+        object.__setattr__(self, "destination", self.job if reads else self.dataset)
+        object.__setattr__(self, "_hash", hash((self.job, self.dataset, self.direction)))
 
-    @property
-    def destination(self) -> NodeRef:
-        return self.job if self.direction is Direction.INPUT else self.dataset
+    def __hash__(self) -> int:
+        return self._hash
 
 
 @dataclass(frozen=True)
@@ -74,6 +79,27 @@ class DatasetVersionView:
     fields: list[dict[str, Any]] | None
 
 
+@dataclass(frozen=True)
+class RunDatasetView:
+    """A dataset a run read (INPUT) or wrote (OUTPUT), with the version and statistics."""
+
+    run_id: uuid.UUID
+    dataset: EntityKey
+    direction: Direction
+    version: str | None
+    row_count: int | None
+    byte_count: int | None
+    event_time: datetime  # latest eventTime of the run that reported the dataset
+
+
+@dataclass(frozen=True)
+class DatasetRunView:
+    """A run that read or wrote a dataset, and how."""
+
+    run: RunView
+    io: RunDatasetView
+
+
 class LineageStore(Protocol):
     async def store(self, records: IngestRecords, door: str) -> bool:
         """Apply the records of one event atomically; False if that event was already stored."""
@@ -99,6 +125,23 @@ class LineageStore(Protocol):
 
     async def job_runs(self, ref: NodeRef, limit: int, offset: int) -> tuple[list[RunView], int]:
         """Runs of a job, latest first, and how many there are in all."""
+        ...
+
+    async def run_datasets(self, run_ids: Collection[uuid.UUID]) -> list[RunDatasetView]:
+        """What the given runs read and wrote."""
+        ...
+
+    async def dataset_runs(
+        self, ref: NodeRef, limit: int, offset: int
+    ) -> tuple[list[DatasetRunView], int]:
+        """Runs that read or wrote a dataset, one entry per run and direction, latest run first,
+        and how many entries there are in all."""
+        ...
+
+    async def dataset_version_page(
+        self, ref: NodeRef, limit: int, offset: int
+    ) -> tuple[list[DatasetVersionView], int]:
+        """Versions of a dataset, latest first, and how many there are in all."""
         ...
 
     async def ping(self) -> None: ...

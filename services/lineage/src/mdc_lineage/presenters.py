@@ -5,8 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mdc_lineage.ports import DatasetVersionView, DatasetView, JobView, RunView
-from mdc_lineage.records import EntityKey
+from mdc_lineage.ports import (
+    DatasetRunView,
+    DatasetVersionView,
+    DatasetView,
+    JobView,
+    RunDatasetView,
+    RunView,
+)
+from mdc_lineage.records import Direction, EntityKey
 
 
 def _time(value: datetime | None) -> str | None:
@@ -75,4 +82,53 @@ def version_data(version: DatasetVersionView) -> dict[str, Any]:
         "rowCount": version.row_count,
         "byteCount": version.byte_count,
         "fields": version.fields,
+    }
+
+
+def dataset_version_item(dataset: EntityKey, version: DatasetVersionView) -> dict[str, Any]:
+    """One entry of a dataset's version list, with Marquez's `id` of a dataset version."""
+    return {
+        "id": {"namespace": dataset.namespace, "name": dataset.name, "version": version.version},
+        "namespace": dataset.namespace,
+        "name": dataset.name,
+        **version_data(version),
+    }
+
+
+def _statistics_facets(io: RunDatasetView) -> dict[str, Any]:
+    if io.row_count is None and io.byte_count is None:
+        return {}
+    name = "inputStatistics" if io.direction is Direction.INPUT else "outputStatistics"
+    return {name: {"rowCount": io.row_count, "size": io.byte_count}}
+
+
+def run_dataset_versions(ios: list[RunDatasetView]) -> dict[str, list[dict[str, Any]]]:
+    """Marquez's `inputDatasetVersions` / `outputDatasetVersions` of a run; `version` is None when
+    the events did not say which version was read or written."""
+
+    def entry(io: RunDatasetView) -> dict[str, Any]:
+        key = io.dataset
+        return {
+            "datasetVersionId": {
+                "namespace": key.namespace,
+                "name": key.name,
+                "version": io.version,
+            },
+            "facets": _statistics_facets(io),
+        }
+
+    return {
+        "inputDatasetVersions": [entry(io) for io in ios if io.direction is Direction.INPUT],
+        "outputDatasetVersions": [entry(io) for io in ios if io.direction is Direction.OUTPUT],
+    }
+
+
+def dataset_run_data(view: DatasetRunView) -> dict[str, Any]:
+    """A run of a dataset: the run, and whether it read or wrote the dataset at which version."""
+    return {
+        **run_data(view.run),
+        "direction": view.io.direction.value,
+        "datasetVersion": view.io.version,
+        "rowCount": view.io.row_count,
+        "byteCount": view.io.byte_count,
     }

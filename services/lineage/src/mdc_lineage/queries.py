@@ -127,13 +127,14 @@ async def jobs(conn: AsyncConnection, refs: Collection[NodeRef]) -> list[JobView
 
 
 async def dataset_versions(
-    conn: AsyncConnection, ref: NodeRef, limit: int
+    conn: AsyncConnection, ref: NodeRef, limit: int, offset: int = 0
 ) -> list[DatasetVersionView]:
     rows = await conn.execute(
         select(versions_t)
         .where(versions_t.c.dataset_id == ref.row_id)
         .order_by(versions_t.c.created_at.desc(), versions_t.c.id.desc())
         .limit(limit)
+        .offset(offset)
     )
     return [
         DatasetVersionView(

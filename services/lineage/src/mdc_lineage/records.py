@@ -56,6 +56,40 @@ class EdgeRecord:
 
 
 @dataclass(frozen=True)
+class ColumnEdgeRecord:
+    """Field `output_field` of dataset `output` is derived from field `input_field` of `input`
+    (the `columnLineage` facet); an empty `output_field` means the whole output dataset depends
+    on that input field (the facet's dataset-level list: filters, joins, sorts...)."""
+
+    input: EntityKey
+    input_field: str
+    output: EntityKey
+    output_field: str
+    transformation_type: str | None = None  # DIRECT | INDIRECT (None: not said)
+    transformation_subtype: str | None = None  # IDENTITY, TRANSFORMATION, AGGREGATION, FILTER...
+    description: str | None = None
+
+    @property
+    def key(self) -> tuple[EntityKey, str, EntityKey, str]:
+        return (self.input, self.input_field, self.output, self.output_field)
+
+
+@dataclass(frozen=True)
+class RunDatasetRecord:
+    """A dataset a run read (input) or wrote (output), with what the event said of it."""
+
+    dataset: EntityKey
+    direction: Direction
+    version: str | None = None  # the version read or written, when known
+    row_count: int | None = None
+    byte_count: int | None = None
+
+    @property
+    def key(self) -> tuple[EntityKey, Direction]:
+        return (self.dataset, self.direction)
+
+
+@dataclass(frozen=True)
 class RunRecord:
     run_id: uuid.UUID
     job: EntityKey
@@ -77,6 +111,8 @@ class IngestRecords:
     datasets: tuple[DatasetRecord, ...] = ()
     edges: tuple[EdgeRecord, ...] = ()
     versions: tuple[DatasetVersionRecord, ...] = ()
+    column_edges: tuple[ColumnEdgeRecord, ...] = ()  # sorted by key
+    run_datasets: tuple[RunDatasetRecord, ...] = ()  # sorted by key
     warnings: tuple[str, ...] = ()  # known facets that were malformed and ignored
 
 
@@ -92,6 +128,26 @@ class RunSnapshot:
     parent_run_id: uuid.UUID | None = None
     parent_job: EntityKey | None = None
     error_message: str | None = None
+
+
+@dataclass(frozen=True)
+class RunDatasetSnapshot:
+    """The stored row of a run's input or output, as the merge rules see it."""
+
+    version: str | None
+    row_count: int | None
+    byte_count: int | None
+    event_time: datetime  # latest eventTime that reported the dataset for this run
+
+
+@dataclass(frozen=True)
+class ColumnEdgeSnapshot:
+    """The stored column edge, as the merge rules see it."""
+
+    record: ColumnEdgeRecord  # its transformation attributes are those of the latest event
+    run_id: uuid.UUID  # the run of that latest event
+    first_seen_at: datetime
+    last_seen_at: datetime
 
 
 @dataclass(frozen=True)

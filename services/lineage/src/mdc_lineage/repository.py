@@ -1,13 +1,14 @@
 """PostgreSQL store, schema `lineage`: the write side (one transaction per event).
 
-Rows are locked in one fixed order (event, namespaces, job, datasets by key, run, edges, versions)
-so concurrent writers cannot deadlock each other; a deadlock or serialization failure that still
-happens is retried.
+Rows are locked in one fixed order (event, namespaces, job, datasets by key, run, edges, column
+edges, versions, run datasets; each kind sorted by key) so concurrent writers cannot deadlock each
+other; a deadlock or serialization failure that still happens is retried.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -18,18 +19,34 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from mdc_lineage import queries
+from mdc_lineage import history, queries
 from mdc_lineage.errors import InvalidEvent
-from mdc_lineage.merging import merge_run, replaces_current_version, replaces_fields
+from mdc_lineage.merging import (
+    EdgeWrite,
+    edge_write,
+    merge_run,
+    replaces_current_version,
+    replaces_fields,
+)
+from mdc_lineage.models import column_edges_table as column_edges_t
 from mdc_lineage.models import dataset_versions_table as versions_t
 from mdc_lineage.models import datasets_table as datasets_t
 from mdc_lineage.models import edges_table as edges_t
 from mdc_lineage.models import jobs_table as jobs_t
 from mdc_lineage.models import namespaces_table as namespaces_t
+from mdc_lineage.models import run_datasets_table as run_datasets_t
 from mdc_lineage.models import run_events_table as events_t
 from mdc_lineage.models import runs_table as runs_t
 from mdc_lineage.nodes import NodeKey, NodeRef
-from mdc_lineage.ports import DatasetVersionView, DatasetView, GraphEdge, JobView, RunView
+from mdc_lineage.ports import (
+    DatasetRunView,
+    DatasetVersionView,
+    DatasetView,
+    GraphEdge,
+    JobView,
+    RunDatasetView,
+    RunView,
+)
 from mdc_lineage.records import CurrentVersion, EntityKey, IngestRecords, RunSnapshot
 
 log = logging.getLogger(__name__)
@@ -91,6 +108,22 @@ class PostgresLineageStore:
         async with self._reading() as conn:
             return await queries.job_runs(conn, ref, limit, offset)
 
+    async def run_datasets(self, run_ids: Collection[uuid.UUID]) -> list[RunDatasetView]:
+        async with self._reading() as conn:
+            return await history.run_datasets(conn, run_ids)
+
+    async def dataset_runs(
+        self, ref: NodeRef, limit: int, offset: int
+    ) -> tuple[list[DatasetRunView], int]:
+        async with self._reading() as conn:
+            return await history.dataset_runs(conn, ref, limit, offset)
+
+    async def dataset_version_page(
+        self, ref: NodeRef, limit: int, offset: int
+    ) -> tuple[list[DatasetVersionView], int]:
+        async with self._reading() as conn:
+            return await history.dataset_version_page(conn, ref, limit, offset)
+
     @asynccontextmanager
     async def _reading(self) -> AsyncIterator[AsyncConnection]:
         try:
@@ -137,14 +170,18 @@ async def _apply(conn: AsyncConnection, records: IngestRecords, door: str) -> bo
     dataset_ids = await _upsert_datasets(conn, records)
     await _upsert_run(conn, records, job_id)
     await _upsert_edges(conn, records, job_id, dataset_ids)
+    await _upsert_column_edges(conn, records, job_id, dataset_ids)
     await _upsert_versions(conn, records, dataset_ids)
+    await _upsert_run_datasets(conn, records, dataset_ids)
     return True
 
 
 async def _upsert_edges(
     conn: AsyncConnection, records: IngestRecords, job_id: int, dataset_ids: dict[EntityKey, int]
 ) -> None:
-    if not records.edges:
+    """See merging.edge_write: COMPLETE records, a run under way only adds new edges."""
+    write = edge_write(records.run.event_type)
+    if not records.edges or write is EdgeWrite.SKIP:
         return
     run = records.run
     statement = insert(edges_t).values(
@@ -160,6 +197,10 @@ async def _upsert_edges(
             for e in records.edges
         ]
     )
+    if write is EdgeWrite.FIRST_SIGHTING:
+        key = ["job_id", "dataset_id", "direction"]
+        await conn.execute(statement.on_conflict_do_nothing(index_elements=key))
+        return
     new = statement.excluded
     await conn.execute(
         statement.on_conflict_do_update(
@@ -172,6 +213,94 @@ async def _upsert_edges(
                 ),
                 "last_seen_at": func.greatest(edges_t.c.last_seen_at, new.last_seen_at),
                 "first_seen_at": func.least(edges_t.c.first_seen_at, new.first_seen_at),
+            },
+        )
+    )
+
+
+async def _upsert_column_edges(
+    conn: AsyncConnection, records: IngestRecords, job_id: int, dataset_ids: dict[EntityKey, int]
+) -> None:
+    """As the dataset edges (merging.edge_write); the transformation attributes and the run are
+    those of the latest report by eventTime (merging.merge_column_edge, in SQL)."""
+    write = edge_write(records.run.event_type)
+    if not records.column_edges or write is EdgeWrite.SKIP:
+        return
+    run = records.run
+    statement = insert(column_edges_t).values(
+        [
+            {
+                "job_id": job_id,
+                "input_dataset_id": dataset_ids[e.input],
+                "input_field": e.input_field,
+                "output_dataset_id": dataset_ids[e.output],
+                "output_field": e.output_field,
+                "transformation_type": e.transformation_type,
+                "transformation_subtype": e.transformation_subtype,
+                "description": e.description,
+                "run_id": run.run_id,
+                "first_seen_at": run.event_time,
+                "last_seen_at": run.event_time,
+            }
+            for e in records.column_edges
+        ]
+    )
+    key = ["job_id", "input_dataset_id", "input_field", "output_dataset_id", "output_field"]
+    if write is EdgeWrite.FIRST_SIGHTING:
+        await conn.execute(statement.on_conflict_do_nothing(index_elements=key))
+        return
+    new, old = statement.excluded, column_edges_t.c
+    latest = new.last_seen_at >= old.last_seen_at
+    taken = ("transformation_type", "transformation_subtype", "description", "run_id")
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=key,
+            set_={
+                **{name: case((latest, new[name]), else_=old[name]) for name in taken},
+                "last_seen_at": func.greatest(old.last_seen_at, new.last_seen_at),
+                "first_seen_at": func.least(old.first_seen_at, new.first_seen_at),
+            },
+        )
+    )
+
+
+async def _upsert_run_datasets(
+    conn: AsyncConnection, records: IngestRecords, dataset_ids: dict[EntityKey, int]
+) -> None:
+    """What the run read and wrote, from every event of any type (merging.merge_run_dataset,
+    in SQL): the later event's values win, a value an event does not report is kept."""
+    if not records.run_datasets:
+        return
+    run = records.run
+    statement = insert(run_datasets_t).values(
+        [
+            {
+                "run_id": run.run_id,
+                "dataset_id": dataset_ids[r.dataset],
+                "direction": r.direction.value,
+                "version": r.version,
+                "row_count": r.row_count,
+                "byte_count": r.byte_count,
+                "event_time": run.event_time,
+            }
+            for r in records.run_datasets
+        ]
+    )
+    new, old = statement.excluded, run_datasets_t.c
+    later = new.event_time >= old.event_time
+
+    def latest_known(name: str) -> Any:
+        return case(
+            (later, func.coalesce(new[name], old[name])),
+            else_=func.coalesce(old[name], new[name]),
+        )
+
+    await conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=["run_id", "dataset_id", "direction"],
+            set_={
+                **{name: latest_known(name) for name in ("version", "row_count", "byte_count")},
+                "event_time": func.greatest(old.event_time, new.event_time),
             },
         )
     )

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
+from collections import defaultdict
 from enum import StrEnum
 from typing import Any
 
@@ -13,12 +15,20 @@ from mdc_contracts.lineage import RunEvent
 
 from mdc_lineage.errors import InvalidEvent
 from mdc_lineage.graph import lineage_graph
+from mdc_lineage.graph_service import GraphSource
 from mdc_lineage.ingest import map_run_event
 from mdc_lineage.metrics import LineageMetrics
 from mdc_lineage.nodes import NodeKey, NodeKind, NodeRef, parse_node_id
-from mdc_lineage.ports import LineageStore
-from mdc_lineage.presenters import dataset_data, run_data, version_data
-from mdc_lineage.records import IngestOutcome
+from mdc_lineage.ports import LineageStore, RunDatasetView
+from mdc_lineage.presenters import (
+    dataset_data,
+    dataset_run_data,
+    dataset_version_item,
+    run_data,
+    run_dataset_versions,
+    version_data,
+)
+from mdc_lineage.records import EntityKey, IngestOutcome
 
 log = logging.getLogger(__name__)
 
@@ -31,10 +41,17 @@ class Door(StrEnum):
 
 
 class LineageService:
-    def __init__(self, store: LineageStore, metrics: LineageMetrics, graph_max_nodes: int) -> None:
+    def __init__(
+        self,
+        store: LineageStore,
+        metrics: LineageMetrics,
+        graph_max_nodes: int,
+        graph: GraphSource | None = None,
+    ) -> None:
         self.store = store
         self.metrics = metrics
         self.graph_max_nodes = graph_max_nodes
+        self.graph = graph  # the in-memory graph; without it, lineage walks the store
 
     async def ingest(self, event: RunEvent, door: Door) -> IngestOutcome:
         """Store one RunEvent idempotently: the same (runId, eventType, eventTime) twice changes
@@ -46,6 +63,8 @@ class LineageService:
         try:
             records = map_run_event(event)
             stored = await self.store.store(records, door.value)
+            if stored and self.graph is not None:
+                self.graph.note_local_write()  # the next read includes this event's edges
         except InvalidEvent as err:
             self.reject(door, err.reason)
             raise
@@ -69,13 +88,16 @@ class LineageService:
 
     async def lineage(self, node_id: str, depth: int) -> dict[str, Any]:
         parsed = parse_node_id(node_id)
-        existing = await self.store.find_nodes(parsed.candidates)
+        started = time.perf_counter()
+        # In memory when the graph is in sync, else from the store (a query per level).
+        memory = await self.graph.reader() if self.graph is not None else None
+        reader = memory or self.store
+        existing = await reader.find_nodes(parsed.candidates)
         chosen = parsed.preferred([ref.key for ref in existing])
         if chosen is None:
             raise NotFound(f"no {parsed.kind.prefix} matches nodeId {node_id!r}")
         focus = next(ref for ref in existing if ref.key == chosen)
-        started = time.perf_counter()
-        graph = await lineage_graph(self.store, focus, depth, self.graph_max_nodes)
+        graph = await lineage_graph(reader, focus, depth, self.graph_max_nodes)
         self.metrics.graph_seconds.observe(time.perf_counter() - started)
         return graph
 
@@ -88,10 +110,32 @@ class LineageService:
     async def job_runs(self, namespace: str, name: str, limit: int, offset: int) -> dict[str, Any]:
         job = await self._node(NodeKind.JOB, namespace, name)
         runs, total = await self.store.job_runs(job, limit, offset)
-        return {"runs": [run_data(r) for r in runs], "totalCount": total}
+        ios = await self.store.run_datasets([r.run_id for r in runs]) if runs else []
+        by_run: dict[uuid.UUID, list[RunDatasetView]] = defaultdict(list)
+        for io in ios:
+            by_run[io.run_id].append(io)
+        return {
+            "runs": [{**run_data(r), **run_dataset_versions(by_run[r.run_id])} for r in runs],
+            "totalCount": total,
+        }
 
     async def dataset(self, namespace: str, name: str, version_limit: int) -> dict[str, Any]:
         ref = await self._node(NodeKind.DATASET, namespace, name)
         (view,) = await self.store.datasets([ref])
         versions = await self.store.dataset_versions(ref, version_limit)
         return {**dataset_data(view), "versions": [version_data(v) for v in versions]}
+
+    async def dataset_runs(
+        self, namespace: str, name: str, limit: int, offset: int
+    ) -> dict[str, Any]:
+        ref = await self._node(NodeKind.DATASET, namespace, name)
+        runs, total = await self.store.dataset_runs(ref, limit, offset)
+        return {"runs": [dataset_run_data(r) for r in runs], "totalCount": total}
+
+    async def dataset_versions(
+        self, namespace: str, name: str, limit: int, offset: int
+    ) -> dict[str, Any]:
+        ref = await self._node(NodeKind.DATASET, namespace, name)
+        versions, total = await self.store.dataset_version_page(ref, limit, offset)
+        key = EntityKey(namespace, name)
+        return {"versions": [dataset_version_item(key, v) for v in versions], "totalCount": total}

@@ -78,6 +78,39 @@ def create_router(service: LineageService, max_event_bytes: int) -> APIRouter:
         namespace, job = _encoded_names(request, "jobs", ("runs",)) or (namespace, job)
         return await service.job_runs(namespace, job, limit, offset)
 
+    # Before the dataset route, whose {dataset:path} would swallow these suffixes.
+    @router.get(
+        "/namespaces/{namespace:path}/datasets/{dataset:path}/runs",
+        summary="Runs that read or wrote a dataset, latest first (URL-encode '/' as %2F)",
+    )
+    async def dataset_runs(
+        request: Request,
+        namespace: str,
+        dataset: str,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        names, suffixed = _dataset_suffix(request, namespace, dataset, "runs")
+        if not suffixed:
+            return await service.dataset(*names, limit)
+        return await service.dataset_runs(*names, limit, offset)
+
+    @router.get(
+        "/namespaces/{namespace:path}/datasets/{dataset:path}/versions",
+        summary="Versions of a dataset, latest first (URL-encode '/' as %2F)",
+    )
+    async def dataset_versions(
+        request: Request,
+        namespace: str,
+        dataset: str,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        names, suffixed = _dataset_suffix(request, namespace, dataset, "versions")
+        if not suffixed:
+            return await service.dataset(*names, limit)
+        return await service.dataset_versions(*names, limit, offset)
+
     @router.get(
         "/namespaces/{namespace:path}/datasets/{dataset:path}",
         summary="A dataset with its versions, latest first (URL-encode '/' as %2F)",
@@ -111,6 +144,22 @@ def _encoded_names(request: Request, kind: str, tail: tuple[str, ...]) -> tuple[
     ):
         return None
     return _decode(parts[4]), _decode(parts[6])
+
+
+def _dataset_suffix(
+    request: Request, namespace: str, dataset: str, suffix: str
+) -> tuple[tuple[str, str], bool]:
+    """(namespace, name) of a `.../datasets/{name}/{suffix}` request, and whether `/{suffix}` is
+    really a suffix. The route matches the decoded path, so a dataset whose name ends in
+    `/runs`, sent encoded (`x%2Fruns`), lands here too: the raw path tells, and then the request
+    is for that dataset itself. Sent unencoded (`x/runs`), the suffix wins."""
+    suffixed = _encoded_names(request, "datasets", (suffix,))
+    if suffixed is not None:
+        return suffixed, True
+    whole = _encoded_names(request, "datasets", ())
+    if whole is not None:
+        return whole, False
+    return (namespace, dataset), True
 
 
 def _decode(segment: bytes) -> str:
