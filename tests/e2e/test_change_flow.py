@@ -3,11 +3,13 @@ the steps it reaches. Latencies are printed, never asserted."""
 
 from __future__ import annotations
 
+import io
 import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import networkx as nx
 import pytest
 
 from tests.support.files import FileServer
@@ -106,6 +108,7 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
     ran = {task for task, state in states.items() if state == "success"}
     assert ran == PENGUIN_STEPS, states
     assert states[WEATHER_ONLY_STEP] == "skipped"
+    _check_the_step_lineage(stack)
 
     # Lineage: the standardize job links the raw zone to the new version.
     node = "dataset:mdc:palmer-penguins"
@@ -128,6 +131,71 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
     )
     assert stack.dataset_by_name("palmer-penguins")["version"] == 2  # type: ignore[index]
     assert len(_runs_for(stack, "palmer-penguins", 3)) == 0
+
+
+def _get(stack: Stack, path: str, **params: Any) -> dict[str, Any] | None:
+    response = stack.lineage.get(path, params=params)
+    return response.json() if response.status_code == 200 else None  # type: ignore[no-any-return]
+
+
+def _check_the_step_lineage(stack: Stack) -> None:
+    """penguins_by_species ran in Airflow through the mdc_steps wrappers: its column-level
+    edges, Airflow's own task events (the step's parent run) and the GraphML export."""
+    summary = "datasetField:mdc:penguins-species-summary"
+    columns = wait_for(
+        lambda: _get(stack, "/api/v1/column-lineage", nodeId=f"{summary}:mean_body_mass_g"),
+        what="the step's column lineage",
+    )
+    assert [n["id"] for n in columns["graph"]] == [
+        f"{summary}:mean_body_mass_g",
+        "datasetField:mdc:palmer-penguins:body_mass_g",
+    ]
+    (source,) = columns["graph"][0]["data"]["inputFields"]
+    assert source["transformations"][0]["subtype"] == "AGGREGATION"
+    # species is passed through unchanged: found by the wrapper without being declared
+    species = _get(stack, "/api/v1/column-lineage", nodeId=f"{summary}:species")
+    assert species is not None
+    assert "datasetField:mdc:palmer-penguins:species" in {n["id"] for n in species["graph"]}
+
+    # Airflow's own events for the task, and the step's run under the task's run.
+    task_runs = wait_for(
+        lambda: (
+            (
+                found := _get(
+                    stack, "/api/v1/namespaces/mdc/jobs/mdc_pipeline.penguins_by_species/runs"
+                )
+            )
+            and [r for r in found["runs"] if r["state"] == "COMPLETE"]
+        ),
+        timeout=120,
+        what="Airflow's OpenLineage events of the task",
+    )
+    step_runs = _get(stack, "/api/v1/namespaces/mdc/jobs/penguins_by_species/runs")
+    assert step_runs is not None
+    latest = step_runs["runs"][0]
+    assert latest["state"] == "COMPLETE"
+    assert latest["parentRunId"] in {r["id"] for r in task_runs}
+    assert latest["parentJob"] == {"namespace": "mdc", "name": "mdc_pipeline.penguins_by_species"}
+
+    # Impact of one column: the summary column derived from it, nothing else of the summary.
+    impact = _get(
+        stack, "/api/v1/impact", nodeId="dataset:mdc:palmer-penguins", column="bill_depth_mm"
+    )
+    assert impact is not None
+    affected = {a["id"]: a.get("columns") for a in impact["affected"]}
+    assert affected["dataset:mdc:penguins-species-summary"] == ["mean_bill_depth_mm"]
+
+    # The GraphML export of the neighbourhood has the nodes of the lineage answer.
+    node = "dataset:mdc:palmer-penguins"
+    lineage = _get(stack, "/api/v1/lineage", nodeId=node, depth=10)
+    assert lineage is not None
+    response = stack.lineage.get(
+        "/api/v1/export", params={"format": "graphml", "nodeId": node, "depth": 10}
+    )
+    assert response.status_code == 200, response.text
+    exported = nx.read_graphml(io.StringIO(response.text))
+    assert set(exported.nodes) == {n["id"] for n in lineage["graph"]}
+    assert "job:mdc:penguins_by_species" in exported.nodes
 
 
 def test_demo_files_ship_in_packages() -> None:
