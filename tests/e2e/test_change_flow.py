@@ -67,13 +67,15 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
     assert first["row_count"] == 344
 
     # The first versions trigger their own runs; let them finish so the change below is clean.
+    finished = {}
     for name in ("palmer-penguins", "seattle-weather"):
         run = wait_for(lambda n=name: _runs_for(stack, n, 1), timeout=120, what=f"{name} v1 run")
-        wait_for(
+        finished[name] = wait_for(
             lambda r=run[0]: _finished(stack, r["dag_run_id"]),
             timeout=300,
             what="first runs to finish",
         )
+    _check_the_r_style_step(stack, finished["seattle-weather"]["dag_run_id"])
 
     # Change one value of one source.
     changed = penguins.replace(b"Adelie,Torgersen,39.1,", b"Adelie,Torgersen,39.7,", 1)
@@ -136,6 +138,24 @@ def test_change_reaches_catalog_lineage_and_only_affected_airflow_steps(
 def _get(stack: Stack, path: str, **params: Any) -> dict[str, Any] | None:
     response = stack.lineage.get(path, params=params)
     return response.json() if response.status_code == 200 else None  # type: ignore[no-any-return]
+
+
+def _check_the_r_style_step(stack: Stack, run_id: str) -> None:
+    """weather_features (bash + awk through the mdc-step CLI, as an R script would) ran in
+    Airflow and recorded its column lineage: declared mappings and found pass-throughs."""
+    states = stack.airflow.task_states(DAG_ID, run_id)
+    assert states["weather_features"] == "success", states
+    features = "datasetField:mdc:seattle-weather-features"
+    declared = _get(stack, "/api/v1/column-lineage", nodeId=f"{features}:temp_range_c")
+    assert declared is not None
+    assert {n["id"] for n in declared["graph"]} == {
+        f"{features}:temp_range_c",
+        "datasetField:mdc:seattle-weather:temp_max",
+        "datasetField:mdc:seattle-weather:temp_min",
+    }
+    passed = _get(stack, "/api/v1/column-lineage", nodeId=f"{features}:precipitation")
+    assert passed is not None
+    assert "datasetField:mdc:seattle-weather:precipitation" in {n["id"] for n in passed["graph"]}
 
 
 def _check_the_step_lineage(stack: Stack) -> None:

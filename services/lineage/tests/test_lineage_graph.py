@@ -5,6 +5,7 @@ from typing import Any
 import pytest
 from mdc_common.errors import NotFound
 from mdc_contracts.lineage import RunEvent
+from mdc_lineage.graph import Direction as WalkDirection
 from mdc_lineage.service import Door, LineageService
 
 
@@ -144,3 +145,22 @@ async def test_run_history_and_dataset_versions(
     assert [v["version"] for v in dataset["versions"]] == ["v1"]
     with pytest.raises(NotFound):
         await service.job_runs("mdc", "nope", limit=10, offset=0)
+
+
+async def test_direction_walks_one_way(pipeline: LineageService) -> None:
+    up = await pipeline.lineage("dataset:mdc:x", depth=20, direction=WalkDirection.UPSTREAM)
+    assert ids(up) == [
+        "dataset:mdc:x",
+        "job:mdc:standardize",
+        "dataset:mdc-raw:x",
+        "job:mdc:download",
+        "dataset:http://127.0.0.1:57010:/x.csv",
+    ]
+    down = await pipeline.lineage("dataset:mdc:x", depth=20, direction=WalkDirection.DOWNSTREAM)
+    assert ids(down) == ["dataset:mdc:x", "job:mdc:join", "dataset:mdc:joined"]
+
+
+def test_direction_is_a_query_parameter(client: Any) -> None:
+    answer = client.get("/api/v1/lineage", params={"nodeId": "dataset:a:b", "direction": "up"})
+    assert answer.status_code == 400  # not a direction
+    assert "direction" in answer.text

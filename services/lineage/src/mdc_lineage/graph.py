@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any, Protocol
 
 from mdc_lineage.nodes import NodeKey, NodeKind, NodeRef
@@ -34,11 +35,24 @@ class EdgeSource(Protocol):
     ) -> list[GraphEdge]: ...
 
 
+class Direction(StrEnum):
+    """Which way a lineage walk goes from its node."""
+
+    BOTH = "both"
+    UPSTREAM = "upstream"  # what the node comes from
+    DOWNSTREAM = "downstream"  # what comes from the node
+
+
 async def walk_lineage(
-    store: EdgeSource, focus: NodeRef, depth: int, max_nodes: int
+    store: EdgeSource,
+    focus: NodeRef,
+    depth: int,
+    max_nodes: int,
+    direction: Direction = Direction.BOTH,
 ) -> LineageGraph:
     graph = LineageGraph(focus=focus, hops={focus: 0})
-    upstream, downstream = {focus}, {focus}
+    upstream = {focus} if direction is not Direction.DOWNSTREAM else set()
+    downstream = {focus} if direction is not Direction.UPSTREAM else set()
     seen_upstream, seen_downstream = {focus}, {focus}
     for hop in range(1, depth + 1):
         if not upstream and not downstream:
@@ -122,9 +136,13 @@ class GraphReader(EdgeSource, Protocol):
 
 
 async def lineage_graph(
-    store: GraphReader, focus: NodeRef, depth: int, max_nodes: int
+    store: GraphReader,
+    focus: NodeRef,
+    depth: int,
+    max_nodes: int,
+    direction: Direction = Direction.BOTH,
 ) -> dict[str, Any]:
-    graph = await walk_lineage(store, focus, depth, max_nodes)
+    graph = await walk_lineage(store, focus, depth, max_nodes, direction)
     datasets = [n for n in graph.hops if n.kind is NodeKind.DATASET]
     jobs = [n for n in graph.hops if n.kind is NodeKind.JOB]
     return render_graph(

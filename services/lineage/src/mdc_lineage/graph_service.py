@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from mdc_common.errors import BadInput, NotFound
 
 from mdc_lineage.exports import ExportFormat, GraphPart, render
+from mdc_lineage.graph import Direction as WalkDirection
 from mdc_lineage.graph import GraphReader, walk_lineage
 from mdc_lineage.graph_index import FIELD_PREFIX, FieldRef, LineageGraphIndex
 from mdc_lineage.impact import dataset_fields, impact, render_columns, walk_columns
@@ -87,7 +88,12 @@ class GraphService:
         return found.as_json()
 
     async def export(
-        self, export_format: ExportFormat, node_id: str | None, depth: int, columns: bool
+        self,
+        export_format: ExportFormat,
+        node_id: str | None,
+        depth: int,
+        columns: bool,
+        direction: WalkDirection = WalkDirection.BOTH,
     ) -> str:
         """The whole graph, or the lineage around `node_id` to `depth`."""
         index = await self.graph.current()
@@ -95,7 +101,8 @@ class GraphService:
             edges = index.all_edges()
             nodes = sorted(index.nodes.values())
         else:
-            graph = await walk_lineage(index, find_node(index, node_id), depth, self.max_nodes)
+            focus = find_node(index, node_id)
+            graph = await walk_lineage(index, focus, depth, self.max_nodes, direction)
             edges, nodes = sorted(graph.edges), sorted(graph.hops)
         kept = set(nodes)
         column_edges = (

@@ -14,6 +14,7 @@ from mdc_common.logging import event_context
 from mdc_contracts.lineage import RunEvent
 
 from mdc_lineage.errors import InvalidEvent
+from mdc_lineage.graph import Direction as WalkDirection
 from mdc_lineage.graph import lineage_graph
 from mdc_lineage.graph_service import GraphSource
 from mdc_lineage.ingest import map_run_event
@@ -86,7 +87,9 @@ class LineageService:
     def reject(self, door: Door, reason: str) -> None:
         self.metrics.events_rejected.labels(door.value, reason).inc()
 
-    async def lineage(self, node_id: str, depth: int) -> dict[str, Any]:
+    async def lineage(
+        self, node_id: str, depth: int, direction: WalkDirection = WalkDirection.BOTH
+    ) -> dict[str, Any]:
         parsed = parse_node_id(node_id)
         started = time.perf_counter()
         # In memory when the graph is in sync, else from the store (a query per level).
@@ -97,7 +100,7 @@ class LineageService:
         if chosen is None:
             raise NotFound(f"no {parsed.kind.prefix} matches nodeId {node_id!r}")
         focus = next(ref for ref in existing if ref.key == chosen)
-        graph = await lineage_graph(reader, focus, depth, self.graph_max_nodes)
+        graph = await lineage_graph(reader, focus, depth, self.graph_max_nodes, direction)
         self.metrics.graph_seconds.observe(time.perf_counter() - started)
         return graph
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from mdc_lineage.exports import MEDIA_TYPES, ExportFormat
+from mdc_lineage.graph import Direction as WalkDirection
 from mdc_lineage.graph_service import GraphService
 
 DEFAULT_DEPTH = 20
@@ -72,8 +73,11 @@ def create_graph_router(graph: GraphService) -> APIRouter:
         ] = None,
         depth: Depth = DEFAULT_DEPTH,
         columns: Annotated[bool, Query(description="Column nodes and edges too.")] = False,
+        direction: Annotated[
+            WalkDirection, Query(description="With nodeId: upstream, downstream or both.")
+        ] = WalkDirection.BOTH,
     ) -> Response:
-        body = await graph.export(export_format, node_id, depth, columns)
+        body = await graph.export(export_format, node_id, depth, columns, direction)
         extension = {"graphml": "graphml", "mermaid": "mmd", "json": "json"}[export_format]
         return Response(
             body,

@@ -11,6 +11,7 @@ from mdc_common.http import error_body
 
 from mdc_lineage.api.payload import PayloadTooLarge, read_run_event
 from mdc_lineage.errors import InvalidEvent
+from mdc_lineage.graph import Direction as WalkDirection
 from mdc_lineage.service import Door, LineageService
 
 DEFAULT_DEPTH = 20
@@ -61,8 +62,12 @@ def create_router(service: LineageService, max_event_bytes: int) -> APIRouter:
         depth: Annotated[
             int, Query(ge=0, le=MAX_DEPTH, description="Hops (edges) from the node, each way")
         ] = DEFAULT_DEPTH,
+        direction: Annotated[
+            WalkDirection,
+            Query(description="upstream (what it comes from), downstream, or both (Marquez)"),
+        ] = WalkDirection.BOTH,
     ) -> dict[str, Any]:
-        return await service.lineage(node_id, depth)
+        return await service.lineage(node_id, depth, direction)
 
     @router.get(
         "/namespaces/{namespace:path}/jobs/{job:path}/runs",
