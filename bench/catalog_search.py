@@ -22,9 +22,9 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+from bench_postgres import add_postgres_arguments, run_on_postgres
 from mdc_catalog.config import SCHEMA
 from mdc_catalog.facts import FACTS_LISTENER, refresh_dataset_facts, upsert_facts
 from mdc_catalog.models import Dataset, DatasetColumn, DatasetVersion, Source, catalog_registry
@@ -35,7 +35,6 @@ from mdc_common.db import create_schema, read_session_factory, session_factory
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGETS_MS = {"p95": 50.0, "p99": 100.0}
 QUESTIONS = 64
 
@@ -342,22 +341,8 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=25, help="per client, for ours")
     parser.add_argument("--baseline-divisor", type=int, default=5, help="fewer baseline runs")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--reseed", action="store_true", help="seed even if already seeded")
-    parser.add_argument("--keep", action="store_true", help="leave PostgreSQL running")
-    parser.add_argument("--base-port", type=int, default=37000)
-    args = parser.parse_args()
-
-    from mdc_platform import Platform
-
-    platform = Platform(home=ROOT / ".mdc" / "bench", base_port=args.base_port, repo_root=ROOT)
-    platform.up(demo=False, airflow=False, services=False)
-    dsn = platform.endpoints["postgres"].replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        asyncio.run(bench(args, dsn))
-    finally:
-        if not args.keep:
-            platform.down()
-    return 0
+    add_postgres_arguments(parser)
+    return run_on_postgres(parser.parse_args(), bench)
 
 
 if __name__ == "__main__":

@@ -31,10 +31,10 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
+from bench_postgres import add_postgres_arguments, run_on_postgres
 from mdc_common.db import create_schema
 from mdc_lineage.config import DB_SCHEMA
 from mdc_lineage.graph import LineageGraph, render_graph, walk_lineage
@@ -57,7 +57,6 @@ from mdc_lineage.service import LineageService
 from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-ROOT = Path(__file__).resolve().parents[1]
 TARGET_P95_MS = 20.0
 DEPTH = 10
 LAYERS = 12
@@ -281,22 +280,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=20_000)
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--seed", type=int, default=11)
-    parser.add_argument("--reseed", action="store_true", help="seed even if already seeded")
-    parser.add_argument("--keep", action="store_true", help="leave PostgreSQL running")
-    parser.add_argument("--base-port", type=int, default=37000)
-    args = parser.parse_args()
-
-    from mdc_platform import Platform
-
-    platform = Platform(home=ROOT / ".mdc" / "bench", base_port=args.base_port, repo_root=ROOT)
-    platform.up(demo=False, airflow=False, services=False)
-    dsn = platform.endpoints["postgres"].replace("postgresql://", "postgresql+asyncpg://", 1)
-    try:
-        asyncio.run(bench(args, dsn))
-    finally:
-        if not args.keep:
-            platform.down()
-    return 0
+    add_postgres_arguments(parser)
+    return run_on_postgres(parser.parse_args(), bench)
 
 
 if __name__ == "__main__":
