@@ -10,11 +10,12 @@ layers (mostly the previous one) and writing one dataset of the next; 10,000 con
 datasets, in the same run:
 
 - ours: `GET /api/v1/lineage?depth=10` as the service answers it (walk on the in-memory graph,
-  node details from PostgreSQL) and `GET /api/v1/impact?depth=10` (in memory);
+  node details kept in memory, Marquez's JSON) and `GET /api/v1/impact?depth=10` (in memory);
 - the service's earlier walk: one SQL query per level (the fallback without the index);
 - a naive recursive SQL query (WITH RECURSIVE over the edges, upstream and downstream, depth
   10), then the same node details (from PostgreSQL) and rendering as ours;
-- networkx: an in-memory breadth-first traversal of the same graph (structure only).
+- networkx: an in-memory breadth-first traversal of the same graph (structure only);
+- for impact: the same naive recursive query downstream only, and networkx downstream.
 
 p50 / p95 per question; target p95 <= 20 ms for ours.
 """
@@ -81,6 +82,23 @@ WITH RECURSIVE walk(way, kind, id, hop, job_id, dataset_id, direction) AS (
     WHERE w.hop < :depth
 )
 SELECT kind, id, hop, job_id, dataset_id, direction FROM walk
+""")
+
+
+NAIVE_DOWN = text(f"""
+WITH RECURSIVE walk(kind, id, hop) AS (
+    SELECT 'd', CAST(:dataset_id AS bigint), 0
+  UNION
+    SELECT CASE WHEN w.kind = 'd' THEN 'j' ELSE 'd' END,
+           CASE WHEN w.kind = 'd' THEN e.job_id ELSE e.dataset_id END,
+           w.hop + 1
+    FROM walk w
+    JOIN {DB_SCHEMA}.edges e
+      ON (w.kind = 'd' AND e.dataset_id = w.id AND e.direction = 'input')
+      OR (w.kind = 'j' AND e.job_id = w.id AND e.direction = 'output')
+    WHERE w.hop < :depth
+)
+SELECT kind, id FROM walk
 """)
 
 
@@ -167,7 +185,7 @@ async def timed(
 async def bench(args: argparse.Namespace, dsn: str) -> None:
     engine = create_async_engine(dsn, pool_size=4)
     try:
-        if args.reseed or not await seeded(engine, args.datasets):
+        if args.reseed or not await seeded(engine, args.datasets, args.jobs):
             await seed(engine, args.datasets, args.jobs, args.seed)
         await install_graph_notifications(engine)
         synced = SyncedLineageGraph(engine)
@@ -242,6 +260,15 @@ async def measure(
     for edge in index.all_edges():
         networkx_graph.add_edge(edge.origin.node_id, edge.destination.node_id)
 
+    async def naive_downstream(_: str, row_id: int) -> int:
+        async with engine.connect() as conn:
+            rows = await conn.execute(NAIVE_DOWN, {"dataset_id": row_id, "depth": DEPTH})
+            return len({(r.kind, r.id) for r in rows} - {("d", row_id)})
+
+    async def networkx_downstream(node_id: str, _: int) -> int:
+        found = nx.single_source_shortest_path_length(networkx_graph, node_id, cutoff=DEPTH)
+        return len(found) - 1
+
     async def with_networkx(node_id: str, _: int) -> int:
         down = nx.single_source_shortest_path_length(networkx_graph, node_id, cutoff=DEPTH)
         up = nx.single_source_shortest_path_length(
@@ -252,11 +279,17 @@ async def measure(
     print(f"{args.questions} random datasets, depth {DEPTH}; target p95 <= {TARGET_P95_MS:.0f} ms")
     lineage = await timed("ours: GET /lineage (walk, details, render)", ours, focuses)
     walk = await timed("ours: the walk alone (ids, in memory)", ours_walk, focuses)
-    await timed("ours: impact (memory)", ours_impact, focuses)
+    impact = await timed("ours: GET /impact (memory: paths, reasons)", ours_impact, focuses)
     per_level_figures = await timed("service without index: a query per level", per_level, focuses)
     naive_figures = await timed("naive recursive SQL + the same details, render", naive, focuses)
     nx_figures = await timed("networkx BFS both ways (ids only, in memory)", with_networkx, focuses)
+    naive_impact = await timed(
+        "impact baseline: naive recursive SQL down", naive_downstream, focuses
+    )
+    nx_impact = await timed("impact baseline: networkx BFS down", networkx_downstream, focuses)
     for label, other, ours_figures in (
+        ("naive recursive SQL down / ours: GET /impact", naive_impact, impact),
+        ("networkx BFS down / ours: GET /impact", nx_impact, impact),
         ("a query per level / ours: GET /lineage", per_level_figures, lineage),
         ("naive recursive SQL / ours: GET /lineage", naive_figures, lineage),
         ("networkx BFS / ours: the walk alone", nx_figures, walk),
@@ -265,13 +298,19 @@ async def measure(
               f"p95 x{other['p95'] / ours_figures['p95']:.1f}")  # fmt: skip
 
 
-async def seeded(engine: AsyncEngine, datasets: int) -> bool:
+async def seeded(engine: AsyncEngine, datasets: int, jobs: int) -> bool:
+    """The same sizes seeded before (another --seed needs --reseed)."""
     async with engine.connect() as conn:
-        found = await conn.execute(text(f"SELECT to_regclass('{DB_SCHEMA}.datasets')"))
+        found = await conn.execute(text(f"SELECT to_regclass('{DB_SCHEMA}.column_edges')"))
         if found.scalar_one() is None:
             return False
-        count = await conn.execute(text(f"SELECT count(*) FROM {DB_SCHEMA}.datasets"))
-        return int(count.scalar_one()) == datasets
+        count = await conn.execute(
+            text(
+                f"SELECT (SELECT count(*) FROM {DB_SCHEMA}.datasets), "
+                f"(SELECT count(*) FROM {DB_SCHEMA}.jobs)"
+            )
+        )
+        return tuple(count.one()) == (datasets, jobs)
 
 
 def main() -> int:

@@ -15,8 +15,10 @@ mdc_step <- function(...) {
   python <- Sys.getenv("MDC_PYTHON")
   command <- if (nzchar(python)) python else "mdc-step"
   args <- if (nzchar(python)) c("-m", "mdc_steps", ...) else c(...)
-  status <- system2(command, shQuote(args))
-  if (status != 0) quit(save = "no", status = status)  # 99 included: Airflow skips the task
+  printed <- suppressWarnings(system2(command, shQuote(args), stdout = TRUE))
+  status <- attr(printed, "status")
+  if (!is.null(status) && status != 0) quit(save = "no", status = status)  # 99: skipped
+  printed
 }
 
 # Inside R's session temporary directory, which R removes when it exits.
@@ -25,7 +27,9 @@ dir.create(work)
 input <- file.path(work, "weather.csv")
 output <- file.path(work, "features.csv")
 
-mdc_step("fetch", "seattle-weather", input)
+# fetch prints the version it wrote; publish checks the input is still at it, so the recorded
+# lineage names exactly what was computed from.
+version <- mdc_step("fetch", "seattle-weather", input)
 
 weather <- read.csv(input, stringsAsFactors = FALSE)
 features <- data.frame(
@@ -40,7 +44,7 @@ write.csv(features, output, row.names = FALSE, na = "")
 mdc_step(
   "publish", "seattle-weather-features", output,
   "--job", "weather_features",
-  "--input", "seattle-weather",
+  "--input", paste0("seattle-weather@", version),
   "--map", "temp_range_c=seattle-weather.temp_max,seattle-weather.temp_min",
   "--map", "wet_day=seattle-weather.precipitation"
 )

@@ -22,7 +22,9 @@ fi
 work="$(mktemp -d "${TMPDIR:-/tmp}/weather_features.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
-"${mdc_step[@]}" fetch seattle-weather "$work/weather.csv"
+# fetch prints the version it wrote; publish checks the input is still at it, so the recorded
+# lineage names exactly what was computed from.
+version="$("${mdc_step[@]}" fetch seattle-weather "$work/weather.csv")"
 
 # Columns are found by their header name. Plain CSV: the weather file has no quoted commas.
 awk -F, -v OFS=, '
@@ -44,6 +46,6 @@ NR == 1 {
 
 "${mdc_step[@]}" publish seattle-weather-features "$work/features.csv" \
     --job weather_features \
-    --input seattle-weather \
+    --input "seattle-weather@$version" \
     --map temp_range_c=seattle-weather.temp_max,seattle-weather.temp_min \
     --map wet_day=seattle-weather.precipitation

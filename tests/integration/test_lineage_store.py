@@ -529,6 +529,11 @@ def test_graph_reads_answer_from_memory_right_after_the_writes(stack: Stack) -> 
     }
 
     lineage = get(stack, f"/api/v1/lineage?nodeId={focus}&depth=10")
+    # ... answered from the in-memory graph, not from the database fallback.
+    metrics = stack.lineage.get("/metrics").text
+    from_memory = [line for line in metrics.splitlines() if 'reads_total{source="memory"}' in line]
+    assert from_memory
+    assert float(from_memory[0].split()[-1]) > 0
     response = stack.lineage.get(f"/api/v1/export?format=graphml&nodeId={focus}&depth=10")
     assert response.status_code == 200, response.text
     exported = nx.read_graphml(io.StringIO(response.text))

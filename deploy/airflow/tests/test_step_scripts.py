@@ -167,19 +167,22 @@ def test_a_python_step_without_its_input_is_skipped(
 
 
 # weather_features.sh calls `"$MDC_PYTHON" -m mdc_steps ...`. This stand-in for the interpreter
-# logs each call; `fetch` writes the CSV the real CLI would, `publish` keeps the file it is given.
+# logs each call; `fetch` writes the CSV the real CLI would and prints its version, `publish`
+# keeps the file it is given.
 FAKE_PYTHON = """#!/usr/bin/env bash
 set -eu
 printf '%s\\n' "$(printf '%q ' "$@")" >> "$CALLS"
 case "$3" in
-    fetch) cp "$FETCHED" "$5" ;;
+    fetch) cp "$FETCHED" "$5"; echo "$FETCHED_VERSION" ;;
     publish) cp "$5" "$PUBLISHED" ;;
 esac
 exit "${EXIT_CODE:-0}"
 """
 
 
-def run_weather_features(tmp_path: Path, weather: Any, exit_code: int = 0) -> Any:
+def run_weather_features(
+    tmp_path: Path, weather: Any, exit_code: int = 0, version: str = "7"
+) -> Any:
     fake = tmp_path / "python"
     fake.write_text(FAKE_PYTHON)
     fake.chmod(0o755)
@@ -192,6 +195,7 @@ def run_weather_features(tmp_path: Path, weather: Any, exit_code: int = 0) -> An
         "FETCHED": str(fetched),
         "PUBLISHED": str(tmp_path / "published.csv"),
         "EXIT_CODE": str(exit_code),
+        "FETCHED_VERSION": version,
     }
     return subprocess.run(
         ["bash", str(STEPS_DIR / "weather_features.sh")],
@@ -207,12 +211,14 @@ def run_weather_features(tmp_path: Path, weather: Any, exit_code: int = 0) -> An
 def test_weather_features_sh_publishes_through_the_cli_with_column_lineage(
     tmp_path: Path, weather: Any, platform: InMemoryPlatform
 ) -> None:
-    result = run_weather_features(tmp_path, weather)
+    version = str(platform.datasets.load("seattle-weather").version)
+    result = run_weather_features(tmp_path, weather, version=version)
 
     assert result.returncode == 0, result.stderr
     fetch, publish = [shlex.split(line) for line in (tmp_path / "calls").read_text().splitlines()]
     assert fetch[:4] == ["-m", "mdc_steps", "fetch", "seattle-weather"]
     assert publish[:4] == ["-m", "mdc_steps", "publish", "seattle-weather-features"]
+    assert f"seattle-weather@{version}" in publish  # the version fetch printed, checked
     published = tmp_path / "published.csv"
     features = pl.read_csv(published)
     assert features.height == weather.height

@@ -357,3 +357,40 @@ def test_the_module_runs_as_the_command(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "fetch" in result.stdout
     assert "publish" in result.stdout
+
+
+# --- an input pinned to the version fetch printed ----------------------------------------------
+
+
+def test_fetch_prints_the_version_and_publish_checks_it(
+    with_penguins: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert mdc_step(with_penguins, "fetch", "palmer-penguins", str(tmp_path / "p.csv")) == 0
+    version = capsys.readouterr().out.strip()
+    assert version
+    path = tmp_path / "out.csv"
+    path.write_text("species\nAdelie\n")
+    pinned = f"palmer-penguins@{version}"
+    assert mdc_step(with_penguins, "publish", "x", str(path), "--job", "j", "--input", pinned) == 0
+    assert with_penguins.events[-1]["eventType"] == "COMPLETE"
+
+
+def test_publish_refuses_an_input_changed_since_fetch(
+    with_penguins: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "out.csv"
+    path.write_text("species\nAdelie\n")
+    stale = "palmer-penguins@not-the-current-version"
+    code = mdc_step(with_penguins, "publish", "x", str(path), "--job", "j", "--input", stale)
+    assert code == 1
+    assert "fetch it again" in capsys.readouterr().err
+    start, fail = with_penguins.events
+    assert (start["eventType"], fail["eventType"]) == ("START", "FAIL")
+
+
+def test_an_empty_pinned_version_is_a_usage_error(with_penguins: World, tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    path.write_text("species\nAdelie\n")
+    args = ["publish", "x", str(path), "--job", "j", "--input", "palmer-penguins@"]
+    assert mdc_step(with_penguins, *args) == 2
+    assert with_penguins.events == []

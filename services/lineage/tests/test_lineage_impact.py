@@ -249,3 +249,38 @@ def check_graph_endpoints(client: TestClient) -> None:
         "datasetField:mdc:penguins:species",
         "datasetField:s3://b:dash:species",
     }
+
+
+def test_an_output_without_column_lineage_is_affected_whole() -> None:
+    """split reads penguins, writes males (column lineage: sex only) and notes (none)."""
+    index = LineageGraphIndex()
+    index.add_edges(step("split", ["mdc:penguins"], ["mdc:males", "mdc:notes"]))
+    index.add_column_edges(
+        columns("split", "mdc:penguins", "mdc:males", ("sex", "sex", "IDENTITY"))
+    )
+    found = impact(index, PENGUINS, ["mass"], 20, 100).as_json()
+    by_id = {a["id"]: a for a in found["affected"]}
+    assert set(by_id) == {"job:mdc:split", "dataset:mdc:notes"}
+    assert by_id["dataset:mdc:notes"]["columns"] is None
+    assert "no column lineage" in by_id["dataset:mdc:notes"]["reason"]
+    both = impact(index, PENGUINS, ["sex"], 20, 100).as_json()
+    assert {a["id"]: a.get("columns") for a in both["affected"]} == {
+        "job:mdc:split": None,
+        "dataset:mdc:males": ["sex"],
+        "dataset:mdc:notes": None,
+    }
+
+
+def test_a_later_report_replaces_a_column_edges_transformation() -> None:
+    index = LineageGraphIndex()
+    index.add_column_edges(columns("j", "mdc:a", "mdc:b", ("x", "y", "IDENTITY")))
+    index.add_column_edges(columns("j", "mdc:a", "mdc:b", ("x", "y", "AGGREGATION")))
+    (edge,) = index.all_column_edges()
+    assert edge.transformation_subtype == "AGGREGATION"
+    assert index.column_edge_count == 1
+    assert len(index.column_edges_by_reader[dataset("mdc:a")][job("j")]) == 1
+
+
+def test_a_long_field_id_of_unknown_namespaces_is_not_found() -> None:
+    with pytest.raises(NotFound):
+        find_field(INDEX, "datasetField:" + ":" * 3000)

@@ -154,6 +154,9 @@ def test_facet_free_events_from_other_producers_are_fine() -> None:
         (lambda e: e["run"]["facets"].update(x={"score": float("nan")}), "run.facets.x.score"),
         (lambda e: e["job"].update(name="n" * 1001), "job.name"),
         (lambda e: e["outputs"][0].update(namespace="é" * 600), "outputs[0].namespace"),
+        # node ids of the graph: its GraphML export must stay well-formed XML
+        (lambda e: e["outputs"][0].update(name="bad\x01name"), "outputs[0].name"),
+        (lambda e: e["job"].update(namespace="tab\tns"), "job.namespace"),
     ],
 )
 def test_values_the_store_cannot_hold_are_refused_with_the_field(mutate: Any, field: str) -> None:

@@ -158,10 +158,11 @@ def add_run_options(parser: argparse.ArgumentParser) -> None:
         "--input",
         action="extend",
         nargs="+",
-        type=dataset_name,
+        type=input_option,
         default=[],
-        metavar="DATASET",
-        help="a dataset the step reads (repeatable)",
+        metavar="DATASET[@VERSION]",
+        help="a dataset the step reads (repeatable); @VERSION: the version `fetch` printed, "
+        "checked to be still current",
     )
     parser.add_argument(
         "--map",
@@ -206,11 +207,41 @@ def main(
 
 
 def fetch(args: argparse.Namespace, services: Services) -> int:
+    """Write the dataset to PATH and print its version on stdout (for `publish --input
+    NAME@VERSION`, so the run records what was really read)."""
     fmt = chosen_format(args.path, args.format)
     loaded = services.dataset_store().load(args.name)
     write_local(loaded.frame, args.path, fmt)
     note(f"fetched {args.name} {loaded.version} ({loaded.frame.height} rows) to {args.path}")
+    print(loaded.version)
     return 0
+
+
+class InputChanged(StepError):
+    """An input is no longer at the version the step fetched."""
+
+
+def input_option(text: str) -> str:
+    """DATASET or DATASET@VERSION (the version `fetch` printed)."""
+    name, _, version = text.partition("@")
+    dataset_name(name)
+    if "@" in text and not version:
+        raise argparse.ArgumentTypeError(f"empty VERSION after '@' in {text!r}")
+    return text
+
+
+def read_inputs(run: StepRun, options: Sequence[str]) -> None:
+    """Read each input; one pinned to a version must still be at it, else the run would
+    record an input the step never saw (it fails instead: fetch again)."""
+    for option in options:
+        name, _, pinned = option.partition("@")
+        run.read(name)
+        current = str(run.inputs[name].version)
+        if pinned and current != pinned:
+            raise InputChanged(
+                f"{name} is now at version {current}, not {pinned} as fetched: fetch it again "
+                "and redo the step (its lineage would name the wrong input)"
+            )
 
 
 def output_mappings(
@@ -236,8 +267,7 @@ def publish(args: argparse.Namespace, services: Services) -> int:
     if not args.path.is_file():
         raise UsageError(f"{args.path}: no such file")
     with recorded_run(args.job, services) as run:
-        for name in args.input:
-            run.read(name)
+        read_inputs(run, args.input)
         write_output(run, args.name, args.path, fmt, mapping, args.na)
     return 0
 
@@ -315,7 +345,9 @@ def run_command(args: argparse.Namespace, services: Services) -> int:
         workdir = Path(tmp)
         outputs = declared_outputs(args.output, workdir, fmt)
         mappings = output_mappings(args.map, [o.name for o in outputs])
-        inputs = {name: workdir / "inputs" / f"{name}.{fmt.value}" for name in args.input}
+        # `run` reads its inputs itself: a pinned version (@VERSION) is of no use here.
+        names = [option.partition("@")[0] for option in args.input]
+        inputs = {name: workdir / "inputs" / f"{name}.{fmt.value}" for name in names}
         variables = variables_for(INPUT_VARIABLE_PREFIX, inputs)
         variables |= variables_for(OUTPUT_VARIABLE_PREFIX, {o.name: o.path for o in outputs})
         for output in outputs:

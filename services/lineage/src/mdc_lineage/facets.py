@@ -206,7 +206,12 @@ def _is_count(value: object) -> bool:
 
 
 def _is_name(value: object) -> bool:
-    return isinstance(value, str) and 0 < len(value.encode()) <= MAX_NAME_BYTES
+    """1 to MAX_NAME_BYTES, no control characters (names become graph node ids)."""
+    return (
+        isinstance(value, str)
+        and 0 < len(value.encode()) <= MAX_NAME_BYTES
+        and not any(ord(char) < 0x20 or char == "\x7f" for char in value)
+    )
 
 
 def _text(value: object) -> str | None:

@@ -18,7 +18,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mdc_common.notify import NotificationListener
@@ -55,14 +55,15 @@ class FieldRef:
 @dataclass(frozen=True, order=True)
 class ColumnEdge:
     """`job` derives `output` from `input` (output field WHOLE_DATASET: the whole output
-    dataset depends on the input column, e.g. through a filter or a join key)."""
+    dataset depends on the input column, e.g. through a filter or a join key). Its identity
+    is (job, input, output); the transformation is its latest report."""
 
     job: NodeRef
     input: FieldRef
     output: FieldRef
-    transformation_type: str | None = None
-    transformation_subtype: str | None = None
-    description: str | None = None
+    transformation_type: str | None = field(default=None, compare=False)
+    transformation_subtype: str | None = field(default=None, compare=False)
+    description: str | None = field(default=None, compare=False)
 
     @property
     def whole_output(self) -> bool:
@@ -83,6 +84,7 @@ class LineageGraphIndex:
             lambda: defaultdict(set)
         )
         self.fields: dict[NodeRef, set[str]] = defaultdict(set)  # columns seen in column edges
+        self.dataset_namespaces: set[str] = set()
         self.edge_count = 0
         self.column_edge_count = 0
 
@@ -99,9 +101,11 @@ class LineageGraphIndex:
             self.edge_count += 1
 
     def add_column_edges(self, edges: Iterable[ColumnEdge]) -> None:
+        """Add edges; an edge already known (same job, input, output) takes the new report."""
         for edge in edges:
             if edge in self.column_edges_from[edge.input]:
-                continue
+                self._forget(edge)
+                self.column_edge_count -= 1
             for ref in (edge.job, edge.input.dataset, edge.output.dataset):
                 self._node(ref)
             self.column_edges_from[edge.input].add(edge)
@@ -112,8 +116,15 @@ class LineageGraphIndex:
                 self.fields[edge.output.dataset].add(edge.output.field)
             self.column_edge_count += 1
 
+    def _forget(self, edge: ColumnEdge) -> None:
+        self.column_edges_from[edge.input].discard(edge)
+        self.column_edges_to[edge.output].discard(edge)
+        self.column_edges_by_reader[edge.input.dataset][edge.job].discard(edge)
+
     def _node(self, ref: NodeRef) -> None:
         self.nodes.setdefault(ref.key, ref)
+        if ref.kind is NodeKind.DATASET:
+            self.dataset_namespaces.add(ref.key.namespace)
 
     # --- the queries the graph walks need
 
@@ -308,27 +319,35 @@ class SyncedLineageGraph:
         self._pending[kind].add(int(row_id))
 
     async def reader(self) -> MemoryReader | None:
-        """What a lineage walk reads, all in memory; None while not listening (then the
-        caller reads the store)."""
+        """What a lineage walk reads, all in memory; None when the graph cannot promise to
+        hold this process's writes (not listening, barrier failed): then read the store."""
         if not self.ready:
             return None
-        index = await self.current()
-        return MemoryReader(index, self.details) if self.ready else None
+        try:
+            index = await self._synced()
+        except (ConnectionError, TimeoutError):
+            return None
+        return MemoryReader(index, self.details)
 
     async def current(self) -> LineageGraphIndex:
         """The index with every edge committed before this call by this process, and every
-        edge notified so far; while not listening, the graph loaded afresh for each call."""
-        if not self.ready:
-            return await self._load()
+        edge notified so far; when that cannot be promised, the graph loaded afresh."""
+        if self.ready:
+            try:
+                return await self._synced()
+            except (ConnectionError, TimeoutError):
+                pass
+        return await self._load()
+
+    async def _synced(self) -> LineageGraphIndex:
         wanted = self._local_writes
         if self._barrier_covers < wanted:
-            try:
-                await self._listener.barrier()
-            except (ConnectionError, TimeoutError):
-                return await self._load()
+            await self._listener.barrier()  # our writes' notifications are in `_pending` now
             self._barrier_covers = max(self._barrier_covers, wanted)
-        if any(self._pending.values()):
-            async with self._lock:
+        # Under the lock even when nothing is pending here: another read may be applying
+        # the notifications we wait for.
+        async with self._lock:
+            if any(self._pending.values()):
                 await self._apply_pending()
         return self.index
 
@@ -390,7 +409,7 @@ END $$
 # (table, events, notification kind, the id it carries)
 NOTIFYING = (
     ("edges", "INSERT", "e", "id"),
-    ("column_edges", "INSERT", "c", "id"),
+    ("column_edges", "INSERT OR UPDATE", "c", "id"),  # a later report changes the transformation
     ("datasets", "INSERT OR UPDATE", "d", "id"),
     ("jobs", "INSERT OR UPDATE", "j", "id"),
     ("runs", "INSERT OR UPDATE", "r", "job_id"),

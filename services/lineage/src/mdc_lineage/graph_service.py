@@ -7,6 +7,7 @@ tests); node details (schema, versions, latest run) from the store, for an answe
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -114,7 +115,9 @@ class GraphService:
             if columns
             else []
         )
-        return render(GraphPart(nodes, edges, column_edges), export_format)
+        part = GraphPart(nodes, edges, column_edges)
+        # Off the event loop: the whole graph of a large platform takes seconds to write.
+        return await asyncio.to_thread(render, part, export_format)
 
 
 def find_node(index: LineageGraphIndex, node_id: str, kind: NodeKind | None = None) -> NodeRef:
@@ -136,6 +139,8 @@ def find_field(index: LineageGraphIndex, node_id: str) -> FieldRef:
     rest = node_id.removeprefix(f"{FIELD_PREFIX}:")
     colons = [i for i, char in enumerate(rest) if char == ":"]
     for first_n, first in enumerate(colons):
+        if rest[:first] not in index.dataset_namespaces:
+            continue  # keeps the search linear unless namespaces really match
         for second in colons[first_n + 1 :]:
             key = NodeKey(NodeKind.DATASET, rest[:first], rest[first + 1 : second])
             field = rest[second + 1 :]

@@ -237,7 +237,7 @@ def impact(
             if changed is None or not reported:
                 why, outputs = _whole_job(index, job, dataset, changed)
             else:
-                found = _column_job(reported, changed)
+                found = _column_job(index, job, dataset, reported, changed)
                 if found is None:
                     continue  # it reads other columns only
                 why, outputs = found
@@ -272,9 +272,19 @@ def _whole_job(
     return why, outputs
 
 
-def _column_job(reported: set[ColumnEdge], changed: set[str]) -> tuple[str, Outputs] | None:
+def _column_job(
+    index: LineageGraphIndex,
+    job: NodeRef,
+    dataset: NodeRef,
+    reported: set[ColumnEdge],
+    changed: set[str],
+) -> tuple[str, Outputs] | None:
+    """What `job` passes on of the changed columns of `dataset`, by its column lineage. An
+    output it reports no column lineage for (from this dataset) is assumed affected whole."""
     used = sorted(e for e in reported if e.input.field in changed)
-    if not used:
+    described = {e.output.dataset for e in reported}
+    undescribed = [out for out in index.outputs(job) if out not in described]
+    if not used and not undescribed:
         return None
     outputs: Outputs = {}
     for target in sorted({e.output.dataset for e in used}):
@@ -285,5 +295,15 @@ def _column_job(reported: set[ColumnEdge], changed: set[str]) -> tuple[str, Outp
         sources = ", ".join(sorted({e.input.field for e in feeding}))
         shape = "all of it" if columns is None else f"columns {', '.join(sorted(columns))}"
         outputs[target] = (columns, f"{shape} derived from {sources}")
-    names = ", ".join(sorted({e.input.field for e in used}))
-    return f"derives its output from the changed columns {names}", outputs
+    for target in undescribed:
+        outputs[target] = (
+            None,
+            f"written by {job.node_id}, which reports no column lineage for it from "
+            f"{dataset.node_id}: assumed affected",
+        )
+    if used:
+        names = ", ".join(sorted({e.input.field for e in used}))
+        return f"derives its output from the changed columns {names}", outputs
+    names = ", ".join(sorted(changed))
+    why = f"reads {dataset.node_id} (changed: {names}) for outputs without column lineage"
+    return why, outputs

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from datetime import UTC
 from typing import Any
 
@@ -194,12 +195,27 @@ def _unstorable_values(payload: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _oversized_keys(event: RunEvent) -> list[dict[str, str]]:
+    """Namespaces and names too long, or holding control characters: they are node ids of
+    the graph, and its GraphML export must stay well-formed XML."""
     named: list[tuple[str, OLJob | OLDataset]] = [("job", event.job)]
     named += [(f"inputs[{i}]", d) for i, d in enumerate(event.inputs)]
     named += [(f"outputs[{i}]", d) for i, d in enumerate(event.outputs)]
-    return [
-        {"field": f"{where}.{attr}", "message": f"{where}.{attr} is over {MAX_KEY_BYTES} bytes"}
-        for where, entity in named
-        for attr in ("namespace", "name")
-        if len(getattr(entity, attr).encode()) > MAX_KEY_BYTES
-    ]
+    problems = []
+    for where, entity in named:
+        for attr in ("namespace", "name"):
+            value: str = getattr(entity, attr)
+            if len(value.encode()) > MAX_KEY_BYTES:
+                message = f"{where}.{attr} is over {MAX_KEY_BYTES} bytes"
+            elif has_control_characters(value):
+                message = f"{where}.{attr} contains a control character"
+            else:
+                continue
+            problems.append({"field": f"{where}.{attr}", "message": message})
+    return problems
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def has_control_characters(value: str) -> bool:
+    return _CONTROL.search(value) is not None

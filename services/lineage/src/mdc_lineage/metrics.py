@@ -26,3 +26,9 @@ class LineageMetrics(ServiceMetrics):
             "Time to build one lineage graph.",
             registry=self.registry,
         )
+        self.graph_reads = Counter(
+            "mdc_lineage_graph_reads_total",
+            "Lineage answers, by where the graph came from: memory (in sync) or database.",
+            ["source"],
+            registry=self.registry,
+        )

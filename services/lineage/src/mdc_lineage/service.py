@@ -95,6 +95,7 @@ class LineageService:
         # In memory when the graph is in sync, else from the store (a query per level).
         memory = await self.graph.reader() if self.graph is not None else None
         reader = memory or self.store
+        self.metrics.graph_reads.labels("memory" if memory else "database").inc()
         existing = await reader.find_nodes(parsed.candidates)
         chosen = parsed.preferred([ref.key for ref in existing])
         if chosen is None:
