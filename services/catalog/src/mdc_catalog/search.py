@@ -50,7 +50,7 @@ _TEXT_ARRAY = ARRAY(Text)
 _facts = DatasetFacts
 
 # Filters that are one comparison of a facts column with the value of the same name.
-_AT_LEAST: dict[str, Any] = {
+AT_LEAST: dict[str, Any] = {
     "min_rows": col(_facts.row_count),
     "min_columns": col(_facts.column_count),
     "min_binary": col(_facts.binary_columns),
@@ -62,7 +62,7 @@ _AT_LEAST: dict[str, Any] = {
     "min_geo": col(_facts.geo_columns),
     "updated_since": col(_facts.updated_at),
 }
-_AT_MOST: dict[str, Any] = {
+AT_MOST: dict[str, Any] = {
     "max_rows": col(_facts.row_count),
     "max_columns": col(_facts.column_count),
 }
@@ -119,7 +119,7 @@ def search_values(query: DatasetFilter) -> dict[str, Any]:
     """The bound values of the filters of `query`, by parameter name (not paging)."""
     values: dict[str, Any] = {
         name: getattr(query, name)
-        for name in (*_AT_LEAST, *_AT_MOST, *_EQUALS)
+        for name in (*AT_LEAST, *AT_MOST, *_EQUALS)
         if getattr(query, name) is not None
     }
     if query.q is not None:
@@ -154,10 +154,10 @@ def search_conditions(shape: Shape) -> list[ColumnElement[bool]]:
     for name, column in _EQUALS.items():
         if name in shape:
             conditions.append(column == bindparam(name))
-    for name, column in _AT_LEAST.items():
+    for name, column in AT_LEAST.items():
         if name in shape:
             conditions.append(column >= bindparam(name))
-    for name, column in _AT_MOST.items():
+    for name, column in AT_MOST.items():
         if name in shape:
             conditions.append(column <= bindparam(name))
     for name, build in _OTHER.items():

@@ -49,7 +49,7 @@ from mdc_catalog.schemas import (
     Facet,
     FacetCount,
 )
-from mdc_catalog.search import _AT_LEAST, _AT_MOST, FACET_SIZE, search_values
+from mdc_catalog.search import AT_LEAST, AT_MOST, FACET_SIZE, search_values
 
 if TYPE_CHECKING:
     from mdc_catalog.repository import CatalogRepository
@@ -63,7 +63,7 @@ WEIGHTS = {"A": 10, "B": 4, "C": 2, "D": 1}
 # Background reloads wait this long for more notifications: a batch of versions is one rebuild.
 COALESCE_SECONDS = 0.25
 
-# The facts columns the numeric filters compare (search._AT_LEAST / _AT_MOST name them).
+# The facts columns the numeric filters compare (search.AT_LEAST / AT_MOST name them).
 NUMERIC = (
     "row_count", "column_count", "binary_columns", "nominal_columns", "ordinal_columns",
     "categorical_columns", "datetime_columns", "measurement_columns", "identifier_columns",
@@ -186,6 +186,10 @@ class TermIndex:
         return [(self.vocabulary[n], int(counted[n])) for n in present]
 
 
+# Which rows match a query, and their relevance (zero without a text query).
+Matching = tuple[NDArray[np.bool_], NDArray[np.int64]]
+
+
 class Snapshot:
     """An immutable, searchable copy of the facts of every dataset (rebuilt on change)."""
 
@@ -222,7 +226,7 @@ class Snapshot:
 
     # --- filters
 
-    def matching(self, query: DatasetFilter) -> tuple[NDArray[np.bool_], NDArray[np.int64]]:
+    def matching(self, query: DatasetFilter) -> Matching:
         """Which rows match `query`, and their relevance (zero without a text query)."""
         values = search_values(query)
         matched = np.ones(self.size, dtype=bool)
@@ -233,10 +237,10 @@ class Snapshot:
         ):
             if name in values:
                 matched &= self._rows(index.rows_with(values[name]))
-        for name, column in _AT_LEAST.items():
+        for name, column in AT_LEAST.items():
             if name in values:
                 matched &= self.numbers[column.key] >= _number(values[name])
-        for name, column in _AT_MOST.items():
+        for name, column in AT_MOST.items():
             if name in values:
                 matched &= self.numbers[column.key] <= _number(values[name])
         for name, index in (
@@ -281,8 +285,11 @@ class Snapshot:
 
     # --- results
 
-    def search(self, query: DatasetFilter) -> tuple[list[DatasetSummary], int]:
-        matched, relevance = self.matching(query)
+    def search(
+        self, query: DatasetFilter, found: Matching | None = None
+    ) -> tuple[list[DatasetSummary], int]:
+        """The page and the total; `found`: `matching(query)` if already computed."""
+        matched, relevance = found or self.matching(query)
         rows = np.flatnonzero(matched)
         order = rows[np.lexsort(self._sort_keys(query.effective_sort(), rows, relevance))]
         page = order[query.offset : query.offset + query.limit]
@@ -307,20 +314,22 @@ class Snapshot:
             return ids, self.name_rank[rows], -relevance[rows]
         return ids, by[sort][rows]
 
-    def facets(self, query: DatasetFilter) -> dict[Facet, list[FacetCount]]:
+    def facets(
+        self, query: DatasetFilter, found: Matching | None = None
+    ) -> dict[Facet, list[FacetCount]]:
         """Counts per value of the requested facets over the whole result."""
-        matched, _ = self.matching(query)
+        matched, _ = found or self.matching(query)
         indexes = {
             Facet.PUBLISHER: self.publishers,
             Facet.LICENSE: self.licenses,
             Facet.TAG: self.tags,
             Facet.STAT_TYPE: self.stat_types,
         }
-        found: dict[Facet, list[FacetCount]] = {}
+        by_facet: dict[Facet, list[FacetCount]] = {}
         for facet in query.facets or ():
             counts = sorted(indexes[facet].counts(matched), key=lambda c: (-c[1], c[0]))
-            found[facet] = [FacetCount(value=v, count=n) for v, n in counts[:FACET_SIZE]]
-        return found
+            by_facet[facet] = [FacetCount(value=v, count=n) for v, n in counts[:FACET_SIZE]]
+        return by_facet
 
 
 def _present(value: str | None) -> tuple[str, ...]:
@@ -458,8 +467,9 @@ async def find_datasets(
     which engine answered."""
     if index is not None and index.ready:
         snapshot = await index.snapshot()
-        items, total = snapshot.search(query)
-        facets = snapshot.facets(query) if query.facets else None
+        found = snapshot.matching(query)  # once, for the page and the facets
+        items, total = snapshot.search(query, found)
+        facets = snapshot.facets(query, found) if query.facets else None
         return DatasetPage(items=items, total=total, facets=facets), "index"
     items, total = await repo.search_datasets(query)
     facets = await repo.dataset_facets(query) if query.facets else None

@@ -11,7 +11,6 @@ from __future__ import annotations
 import io
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -140,7 +139,3 @@ def render(part: GraphPart, export_format: ExportFormat) -> str:
         ExportFormat.MERMAID: mermaid,
         ExportFormat.JSON: as_json,
     }[export_format](part)
-
-
-def nodes_of(edges: Iterable[GraphEdge]) -> set[NodeRef]:
-    return {end for edge in edges for end in (edge.job, edge.dataset)}
